@@ -1,0 +1,3 @@
+from sovmigrate.cli import run
+
+run()
