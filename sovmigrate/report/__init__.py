@@ -1,0 +1,1 @@
+"""Reports: self-contained HTML pages (html, charts, i18n), CSV and JSON exports."""
