@@ -1,0 +1,84 @@
+"""Opening a state database: corrupt, newer, locked, all refused in one line and untouched."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sovmigrate.errors import StateConflict, UsageError
+from sovmigrate.state import open_store
+from sovmigrate.state.schema import CURRENT_VERSION
+
+
+def _dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_corrupt_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"not a database\n" * 500)
+    before = path.read_bytes()
+    with pytest.raises(StateConflict, match="not a usable sovmigrate state database"):
+        open_store(path).__enter__()
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_is_refused_untouched(store_url: str) -> None:
+    with open_store(store_url) as store:
+        store.campaign("c", create=True)
+        store.db.execute(
+            "INSERT INTO schema_version (version, at) VALUES (?, 'x')", (CURRENT_VERSION + 1,)
+        )
+        before = store.db.query("SELECT * FROM campaigns")
+    with pytest.raises(StateConflict, match="newer than this sovmigrate"):
+        open_store(store_url).__enter__()
+    with pytest.raises(StateConflict):
+        open_store(store_url).__enter__()
+    import contextlib
+
+    from sovmigrate.state.backend import connect
+
+    backend = connect(store_url)
+    with contextlib.closing(backend.conn):
+        assert backend.query("SELECT * FROM campaigns") == before
+
+
+def test_locked_database_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "state.db"
+    with open_store(path) as store:
+        store.campaign("c", create=True)
+    before = _dump(path)
+    monkeypatch.setenv("SOVMIGRATE_DB_BUSY_TIMEOUT_MS", "200")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StateConflict, match="locked by another process") as err:
+            with open_store(path) as store:
+                store.campaign("d", create=True)
+        assert "\n" not in str(err.value)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert _dump(path) == before
+
+
+def test_missing_directory_and_bad_url(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        open_store(tmp_path / "no" / "state.db").__enter__()
+    with pytest.raises(UsageError, match="unsupported"):
+        open_store("mysql://x/y").__enter__()
+
+
+def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with open_store(path) as store:
+        assert store.db.one("SELECT max(version) FROM schema_version") == (CURRENT_VERSION,)
+        assert store.db.one("PRAGMA journal_mode") == ("wal",)
+    with open_store(path) as store:  # reopening migrates nothing twice
+        assert store.db.query("SELECT version FROM schema_version") == [(CURRENT_VERSION,)]
