@@ -58,9 +58,11 @@ def test_locked_database_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(StateConflict, match="locked by another process") as err:
-            with open_store(path) as store:
-                store.campaign("d", create=True)
+        with (
+            pytest.raises(StateConflict, match="locked by another process") as err,
+            open_store(path) as store,
+        ):
+            store.campaign("d", create=True)
         assert "\n" not in str(err.value)
     finally:
         holder.rollback()
