@@ -22,6 +22,9 @@ def main() -> None:
 
 def _register() -> None:
     # One line per command group; each group lives in its own module of this package.
+    from sovmigrate.cli.lab import lab
+
+    main.add_command(lab)
     pass
 
 

@@ -1,0 +1,42 @@
+"""The lab's Ansible inventory and known_hosts, rewritten after every change to the lab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from sovmigrate.lab.state import LabPaths, MachineRecord, write_text
+
+HEADER = "# Written by `sovmigrate lab`; rewritten by every lab command. Do not edit.\n"
+
+
+def host_vars(paths: LabPaths, rec: MachineRecord) -> dict[str, Any]:
+    return {
+        "ansible_host": rec.address,
+        "ansible_user": "root",
+        "ansible_ssh_private_key_file": str(paths.ssh_key),
+        "ansible_python_interpreter": "/usr/bin/python3",
+        "sovmigrate_lab_suite": rec.suite,
+    }
+
+
+def render(paths: LabPaths, machines: list[MachineRecord]) -> dict[str, Any]:
+    """Group ``lab`` holds every machine; ``lab_<suite>`` groups split them by Debian suite."""
+    children: dict[str, Any] = {
+        "lab": {"hosts": {m.name: host_vars(paths, m) for m in machines}},
+    }
+    for suite in sorted({m.suite for m in machines}):
+        children[f"lab_{suite}"] = {"hosts": {m.name: {} for m in machines if m.suite == suite}}
+    return {"all": {"children": children}}
+
+
+def write(paths: LabPaths, machines: list[MachineRecord]) -> None:
+    text = yaml.safe_dump(render(paths, machines), sort_keys=True, default_flow_style=False)
+    write_text(paths.inventory, HEADER + text)
+    lines = []
+    for m in machines:
+        for pub in sorted((paths.rootfs(m.name) / "etc/ssh").glob("ssh_host_*_key.pub")):
+            kind, key = pub.read_text().split()[:2]
+            lines.append(f"{m.address} {kind} {key}\n")
+    write_text(paths.known_hosts, "".join(lines))

@@ -1,0 +1,225 @@
+"""One machine's life: copy the base image, boot it under systemd-nspawn, wait, power it off."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+from sovmigrate.errors import OperationFailed
+from sovmigrate.lab import host
+from sovmigrate.lab.state import LabPaths, MachineRecord, RunRecord, save_machine, write_text
+
+NETWORK_FILE = "etc/systemd/network/10-host0.network"
+BOOT_TIMEOUT = 180.0
+STOP_TIMEOUT = 30.0
+
+
+def create(paths: LabPaths, rec: MachineRecord) -> None:
+    """Make the machine's disk from the base image, in a side directory renamed when complete.
+
+    An interrupted creation leaves only ``machines/.<name>.partial``, which the next ``lab up``
+    deletes: a directory named after a machine is always a whole machine.
+    """
+    partial = paths.machines / f".{rec.name}.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir()
+    rootfs = partial / "rootfs"
+    host.run(["cp", "-a", "--reflink=auto", str(paths.image(rec.suite)), str(rootfs)])
+    write_text(rootfs / "etc/hostname", rec.name + "\n")
+    write_text(rootfs / "etc/hosts", f"127.0.0.1 localhost\n127.0.1.1 {rec.name}\n")
+    write_text(rootfs / "etc/machine-id", uuid.uuid4().hex + "\n", 0o444)
+    host.run(["ssh-keygen", "-A", "-f", str(rootfs)])
+    ssh_dir = rootfs / "root/.ssh"
+    ssh_dir.mkdir(mode=0o700, exist_ok=True)
+    pub = paths.ssh_key.with_suffix(".pub").read_text()
+    write_text(ssh_dir / "authorized_keys", pub, 0o600)
+    write_network(rootfs, rec)
+    (partial / "apt-upper").mkdir()
+    save_machine(paths, rec, partial)
+    partial.rename(paths.machine(rec.name))
+
+
+def write_network(rootfs: Path, rec: MachineRecord) -> None:
+    write_text(
+        rootfs / NETWORK_FILE,
+        "# Written by sovmigrate lab: the static end of the host's ve-<name> link.\n"
+        "[Match]\nName=host0\n\n"
+        f"[Network]\nAddress={rec.address}/24\nGateway={rec.gateway}\n"
+        "LinkLocalAddressing=no\nIPv6AcceptRA=no\n",
+    )
+
+
+def boot(paths: LabPaths, rec: MachineRecord) -> RunRecord:
+    """Start systemd-nspawn in its own session (Ctrl-C on the CLI does not reach it)."""
+    mdir = paths.machine(rec.name)
+    argv = [
+        "systemd-nspawn",
+        f"--directory={mdir / 'rootfs'}",
+        f"--machine={rec.name}",
+        "--boot",
+        # The host's PID 1 is not systemd: no machined registration, no scope unit.
+        "--register=no",
+        "--keep-unit",
+        "--network-veth",
+        "--resolv-conf=copy-host",
+        "--console=read-only",
+        # Shared package cache: reads come from the lab's cache, a machine's own downloads land
+        # in its upper directory and are folded back into the cache when it stops.
+        f"--overlay={paths.apt_cache}:{mdir / 'apt-upper'}:/var/cache/apt/archives",
+        *rec.binds,
+    ]
+    with (mdir / "nspawn.log").open("ab") as log:
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+        )
+    leader = _wait_leader(proc)
+    return RunRecord(pid=proc.pid, leader=leader)
+
+
+def _wait_leader(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """The container's PID 1 as the host sees it: nspawn's child that is PID 1 in its namespace."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise OperationFailed(f"systemd-nspawn exited at once with status {proc.returncode}")
+        for child in _children(proc.pid):
+            if _nspid(child)[-1:] == ["1"]:
+                return child
+        time.sleep(0.02)
+    proc.kill()
+    raise OperationFailed("systemd-nspawn started no container init within 30 s")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _nspid(pid: int) -> list[str]:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                return line.split()[1:]
+    except OSError:
+        pass
+    return []
+
+
+def is_alive(paths: LabPaths, name: str, run: RunRecord | None) -> bool:
+    """True if ``run.pid`` is still this machine's nspawn (not a dead or reused pid)."""
+    if run is None:
+        return False
+    try:
+        cmdline = Path(f"/proc/{run.pid}/cmdline").read_bytes().split(b"\0")
+        state = Path(f"/proc/{run.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    rootfs = f"--directory={paths.rootfs(name)}".encode()
+    return state != "Z" and cmdline[:1] == [b"systemd-nspawn"] and rootfs in cmdline
+
+
+def nsenter(run: RunRecord, *argv: str) -> list[str]:
+    return ["nsenter", "-t", str(run.leader), "-m", "-u", "-i", "-n", "-p", "--", *argv]
+
+
+def wait_ready(rec: MachineRecord, run: RunRecord) -> None:
+    """Return once systemd reports ``running`` and sshd answers on the machine's address."""
+    state = _system_state(rec, run)
+    if state != "running":
+        failed = host.run(
+            nsenter(run, "systemctl", "--failed", "--plain", "--no-legend"), check=False
+        )
+        units = ", ".join(line.split()[0] for line in failed.splitlines() if line.strip())
+        raise OperationFailed(
+            f"{rec.name}: systemd is {state or 'unreachable'}; failed units: {units or 'none'}"
+        )
+    _wait_ssh(rec)
+
+
+def _system_state(rec: MachineRecord, run: RunRecord) -> str:
+    # `--wait` only waits once systemd's bus answers; right after boot it does not yet, and
+    # systemctl then prints nothing (or "offline"): ask again until the deadline.
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    cmd = nsenter(run, "systemctl", "is-system-running", "--wait")
+    state = ""
+    while time.monotonic() < deadline:
+        try:
+            state = subprocess.run(
+                cmd,
+                capture_output=True,
+                text=True,
+                timeout=max(1.0, deadline - time.monotonic()),
+                check=False,
+            ).stdout.strip()
+        except subprocess.TimeoutExpired:
+            break
+        if state not in ("", "offline", "unknown", "initializing", "starting"):
+            return state
+        time.sleep(0.1)
+    raise OperationFailed(
+        f"{rec.name}: systemd did not finish booting in {BOOT_TIMEOUT:.0f} s (state: {state})"
+    )
+
+
+def _wait_ssh(rec: MachineRecord, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection((rec.address, 22), 1) as s:
+            s.settimeout(2)
+            if s.recv(4).startswith(b"SSH-"):
+                return
+        if time.monotonic() > deadline:
+            raise OperationFailed(f"{rec.name}: sshd does not answer on {rec.address}:22")
+        time.sleep(0.1)
+
+
+def stop(paths: LabPaths, name: str, run: RunRecord) -> None:
+    """Clean poweroff (nspawn turns SIGTERM into a shutdown); SIGKILL only if it hangs."""
+    if not is_alive(paths, name, run):
+        _reap(run.pid)
+        return
+    os.kill(run.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while is_alive(paths, name, run):
+        _reap(run.pid)
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+            time.sleep(0.5)
+            break
+        time.sleep(0.05)
+    _reap(run.pid)
+
+
+def _reap(pid: int) -> None:
+    # When this process started nspawn itself (tests, `lab up` then `lab down` in one Python
+    # process), the exited nspawn is our zombie until waited for.
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def harvest_cache(paths: LabPaths, name: str) -> int:
+    """Move the packages a stopped machine downloaded into the shared cache; return how many."""
+    upper = paths.machine(name) / "apt-upper"
+    moved = 0
+    for deb in upper.glob("*.deb") if upper.is_dir() else []:
+        # Overlay whiteouts (a deleted cached .deb) are character devices, not packages.
+        if not deb.is_file() or deb.is_symlink():
+            continue
+        target = paths.apt_cache / deb.name
+        if target.exists():
+            deb.unlink()
+        else:
+            os.replace(deb, target)
+            moved += 1
+    return moved
