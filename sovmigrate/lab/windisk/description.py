@@ -32,7 +32,7 @@ class UserSettings:
     browser_bookmarks: dict[str, str] = field(default_factory=dict)  # "chrome" -> profile path
     firefox_profiles: list[str] = field(default_factory=list)  # profile-relative paths
     outlook_signatures: list[str] = field(default_factory=list)  # signature names
-    pst_files: list[str] = field(default_factory=list)  # profile-relative paths
+    pst_files: list[str] = field(default_factory=list)  # volume-relative paths
 
 
 @dataclass

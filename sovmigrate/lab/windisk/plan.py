@@ -107,8 +107,9 @@ def plan_disk(seed: int, bulk_bytes: int, huge_file: bool) -> DiskPlan:
     skipped = list(system)
     for i, name in enumerate(names):
         sid = "S-1-5-21-{}-{}-{}-{}".format(*domain, 1001 + i)
-        # The first user's folder carries a non-ASCII name, as Windows creates for "Hélène".
-        folder = f"Users/{name}" if i else f"Users/{name.split('.')[0].title()}-Hélène"
+        # The first user's name is not ASCII; a user is named after the profile folder.
+        name = name if i else f"{name.split('.')[0].title()}-Hélène"
+        folder = f"Users/{name}"
         win_profile = "C:\\" + folder.replace("/", "\\")
         image_path = win_profile if i != 1 else "%SystemDrive%\\" + folder.replace("/", "\\")
         software[f"{profile_list}\\{sid}"] = {"ProfileImagePath": (2, image_path)}
@@ -177,7 +178,7 @@ def _user(
         },
         firefox_profiles=["AppData/Roaming/Mozilla/Firefox/Profiles/k3v9x2ab.default-release"],
         outlook_signatures=["Signature agent"],
-        pst_files=[f"AppData/Local/Microsoft/Outlook/{name}@agence.gouv.fr.pst"],
+        pst_files=[f"{prof}/AppData/Local/Microsoft/Outlook/{name}@agence.gouv.fr.pst"],
     )
     user.settings = settings
     usf = "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\User Shell Folders"
@@ -309,7 +310,7 @@ def _user(
             name,
             data=name.encode(),
         ),
-        FileSpec(f"{prof}/{settings.pst_files[0]}", name, data=_blob(rng, 2000, 9000)),
+        FileSpec(settings.pst_files[0], name, data=_blob(rng, 2000, 9000)),
         FileSpec(
             f"{prof}/AppData/Roaming/Editeur/config.xml",
             name,
@@ -357,4 +358,5 @@ def _user(
             )
         )
     files += _bulk(seed, name, doc, budget)
+    settings.pst_files = [f.path for f in files if f.path.lower().endswith(".pst")]
     return hive, files

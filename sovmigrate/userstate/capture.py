@@ -1,0 +1,168 @@
+"""Inspect and capture: the two operations the CLI and the roles call (one implementation)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sovmigrate.errors import EnvironmentProblem, OperationFailed, UsageError
+from sovmigrate.userstate import manifest as manifest_io
+from sovmigrate.userstate import rules as rules_mod
+from sovmigrate.userstate.discovery import UserProfile, discover_users
+from sovmigrate.userstate.manifest import Manifest, SnapshotRef
+from sovmigrate.userstate.scan import Scanner, drive_manifest, user_manifest
+from sovmigrate.userstate.source import Blocker, Volume, open_volume
+from sovmigrate.userstate.store import ResticStore
+from sovmigrate.userstate.verify import verify_snapshot
+
+INSPECT_FORMAT = "sovmigrate-inspect"
+INSPECT_VERSION = 1
+Log = Callable[[str], None]
+
+
+class VolumeBlocked(EnvironmentProblem):
+    def __init__(self, blockers: list[Blocker]) -> None:
+        super().__init__("cannot read the Windows volume: " + "; ".join(map(str, blockers)))
+        self.blockers = blockers
+
+
+@dataclass
+class Options:
+    host: str
+    wave: str = ""
+    users: list[str] | None = None  # names or SIDs; None = all users and the drive data
+    rules_file: Path | None = None
+
+
+def _select(users: list[UserProfile], wanted: list[str] | None) -> list[UserProfile]:
+    if not wanted:
+        return users
+    chosen = [u for u in users if u.name in wanted or u.sid in wanted]
+    unknown = set(wanted) - {u.name for u in chosen} - {u.sid for u in chosen}
+    if unknown:
+        known = ", ".join(u.name for u in users) or "none"
+        raise UsageError(f"no such user on this volume: {sorted(unknown)[0]} (users: {known})")
+    return chosen
+
+
+def scan_volume(volume: Volume, options: Options, hashing: bool = True) -> list[Manifest]:
+    rules = rules_mod.load(options.rules_file)
+    users = discover_users(volume.root)
+    chosen = _select(users, options.users)
+    scanner = Scanner(volume.root, rules, hashing=hashing)
+    manifests = [
+        user_manifest(scanner, u, options.host, options.wave, [o for o in users if o is not u])
+        for u in chosen
+    ]
+    if not options.users:
+        manifests.append(drive_manifest(scanner, users, options.host, options.wave))
+    return manifests
+
+
+def _summary(m: Manifest) -> dict[str, Any]:
+    by_reason: dict[str, int] = {}
+    for e in m.excluded:
+        by_reason[e.reason] = by_reason.get(e.reason, 0) + 1
+    folders: dict[str, dict[str, Any]] = {}
+    for name, info in m.known_folders.items():
+        inside = [e for e in m.entries if e.folder == name]
+        folders[name] = {
+            **info,
+            "exists": info["exists"] == "true",
+            "files": len(inside),
+            "bytes": sum(e.size for e in inside),
+        }
+    return {
+        "kind": m.kind,
+        "name": m.name,
+        "sid": m.sid,
+        "roots": m.roots,
+        "known_folders": folders,
+        "settings": m.settings,
+        "selected": {"files": len(m.entries), "bytes": m.total_bytes},
+        "excluded": {
+            "files": len(m.excluded),
+            "bytes": sum(e.size for e in m.excluded),
+            "by_reason": by_reason,
+        },
+        "excluded_items": [dataclasses.asdict(e) for e in m.excluded],
+        "not_migrated": [dataclasses.asdict(e) for e in m.not_migrated],
+    }
+
+
+def inspect(source: Path, rules_file: Path | None = None) -> dict[str, Any]:
+    """What a capture would take, leave and refuse; reads only (no hashing, no store)."""
+    with open_volume(source) as volume:
+        report: dict[str, Any] = {
+            "format": INSPECT_FORMAT,
+            "version": INSPECT_VERSION,
+            "source": str(source),
+            "blockers": [dataclasses.asdict(b) for b in volume.blockers],
+            "users": [],
+            "drive_data": None,
+        }
+        if any(b.code == "bitlocker" for b in volume.blockers):
+            return report  # encrypted: nothing readable
+        manifests = scan_volume(volume, Options(host="", rules_file=rules_file), hashing=False)
+    users = [m for m in manifests if m.kind == "user"]
+    report["users"] = [_summary(m) for m in users]
+    drive = next((m for m in manifests if m.kind == "drive-data"), None)
+    report["drive_data"] = _summary(drive) if drive else None
+    return report
+
+
+def capture(
+    source: Path,
+    store: ResticStore,
+    options: Options,
+    manifest_out: Path | None = None,
+    log: Log | None = None,
+) -> list[Manifest]:
+    """Capture every selected user (and the drive data) to ``store``; verify each snapshot.
+
+    Raises before touching the store on any blocker or bad input; raises OperationFailed when
+    a snapshot does not hold its manifest. Re-running is safe: restic deduplicates, and a run
+    killed midway leaves nothing a new run trips on (stale locks are removed first).
+    """
+    say = log or (lambda _msg: None)
+    with open_volume(source) as volume:
+        if volume.blockers:
+            raise VolumeBlocked(volume.blockers)
+        say(f"reading {source}")
+        manifests = scan_volume(volume, options)
+        store.init_if_absent()
+        store.unlock()
+        for m in manifests:
+            _capture_one(store, volume.root, m, options, say)
+    if manifest_out is not None:
+        manifest_io.write(manifest_out, manifests)
+    return manifests
+
+
+def _capture_one(store: ResticStore, root: Path, m: Manifest, options: Options, say: Log) -> None:
+    label = m.name or "drive data"
+    sid = m.sid or "drive"
+    if not m.entries:
+        m.verified = True
+        say(f"{label}: nothing to capture")
+        return
+    tags = [f"host:{options.host}", f"sid:{sid}", f"kind:{m.kind}"]
+    if options.wave:
+        tags.append(f"wave:{options.wave}")
+    if m.name:
+        tags.append(f"user:{m.name}")
+    previous = store.snapshots(host=options.host, sid=sid)
+    parent = previous[-1].id if previous else None
+    say(f"{label}: backing up {len(m.entries)} files, {m.total_bytes} bytes")
+    snapshot_id = store.backup(
+        root, [m.volume_path(e) for e in m.entries], host=options.host, tags=tags, parent=parent
+    )
+    verdict = verify_snapshot(store, m, snapshot_id)
+    if not verdict.ok:
+        raise OperationFailed(f"capture of {label} not verified: {verdict.summary()}")
+    m.snapshot = SnapshotRef(id=snapshot_id, tags=tags, repository=store.repo)
+    m.verified = True
+    say(f"{label}: snapshot {snapshot_id} verified ({verdict.summary()})")
