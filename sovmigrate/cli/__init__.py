@@ -25,6 +25,11 @@ def _register() -> None:
     from sovmigrate.cli.lab import lab
 
     main.add_command(lab)
+    from sovmigrate.cli.capture import capture_cmd
+    from sovmigrate.cli.windows import windows
+
+    main.add_command(windows)
+    main.add_command(capture_cmd)
     pass
 
 
