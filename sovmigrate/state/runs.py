@@ -200,3 +200,11 @@ class RunsMixin:
             return []
         last_run = rows[-1].stage_run_id
         return [v for v in rows if v.stage_run_id == last_run]
+
+    def discard_running_runs(self, run_ids: Sequence[int]) -> None:
+        """Forget runs that never started anything (the playbook did not even parse)."""
+        with self.db.transaction():
+            self.db.executemany(
+                "DELETE FROM stage_runs WHERE id = ? AND result = 'running'",
+                [(i,) for i in run_ids],
+            )
