@@ -30,6 +30,10 @@ def _register() -> None:
 
     main.add_command(windows)
     main.add_command(capture_cmd)
+    from sovmigrate.cli.wave import COMMANDS as wave_commands
+
+    for command in wave_commands:
+        main.add_command(command)
     pass
 
 

@@ -38,7 +38,13 @@ class LabReinstaller:
     lab: Any  # sovmigrate.lab.Lab
 
     def reinstall(self, machine: Machine) -> None:
-        self.lab.reinstall(machine.name)
+        if hasattr(self.lab, "reinstall"):
+            self.lab.reinstall(machine.name)
+            return
+        # A lab without reinstall(): destroying the machine and creating it again from the
+        # clean base image is the same operation (fresh root file system, new host keys).
+        self.lab.destroy([machine.name])
+        self.lab.up([machine.name])
 
 
 def mac_of(machine: Machine) -> str:

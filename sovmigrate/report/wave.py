@@ -1,0 +1,275 @@
+"""The wave report: where every machine of a wave stands, with timings and verdicts.
+
+``collect`` reads the store into plain data (the JSON format is exactly that data); ``render``
+gives HTML (one self-contained file, inline SVG, French by default), JSON, or JUnit XML where
+each machine is a test case (a CI system then shows a wave as a test suite).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from sovmigrate.errors import UsageError
+from sovmigrate.report import charts
+from sovmigrate.report.html import Raw, badge, figure, kpis, page, section, table
+from sovmigrate.report.i18n import Translator, register
+from sovmigrate.state import STAGES, Campaign, Store, Wave
+from sovmigrate.state.pipeline_states import ALL_STATES
+
+register(
+    {
+        "wave.title": {"fr": "Vague {wave}", "en": "Wave {wave}"},
+        "wave.subtitle": {"fr": "Campagne {campaign}", "en": "Campaign {campaign}"},
+        "wave.machines": {"fr": "Postes", "en": "Machines"},
+        "wave.done": {"fr": "Migrés", "en": "Done"},
+        "wave.failed": {"fr": "En échec", "en": "Failed"},
+        "wave.in_progress": {"fr": "En cours", "en": "In progress"},
+        "wave.excluded": {"fr": "Exclus ou revenus", "en": "Excluded or rolled back"},
+        "wave.states": {"fr": "États des postes", "en": "Machine states"},
+        "wave.durations": {
+            "fr": "Durée moyenne par étape (s)",
+            "en": "Average duration per stage (s)",
+        },
+        "wave.per_machine": {"fr": "Détail par poste", "en": "Per machine"},
+        "wave.col.name": {"fr": "Poste", "en": "Machine"},
+        "wave.col.site": {"fr": "Site", "en": "Site"},
+        "wave.col.state": {"fr": "État", "en": "State"},
+        "wave.col.stages": {"fr": "Étapes", "en": "Stages"},
+        "wave.col.users": {"fr": "Utilisateurs vérifiés", "en": "Users verified"},
+        "wave.col.reason": {"fr": "Motif", "en": "Reason"},
+        "wave.col.time": {"fr": "Durée (s)", "en": "Time (s)"},
+        "wave.col.stage": {"fr": "Étape", "en": "Stage"},
+        "wave.col.runs": {"fr": "Exécutions", "en": "Runs"},
+        "wave.col.ok": {"fr": "Réussies", "en": "Succeeded"},
+        "wave.col.avg": {"fr": "Durée moyenne (s)", "en": "Average time (s)"},
+        "wave.stages": {"fr": "Étapes", "en": "Stages"},
+        "wave.verifications": {
+            "fr": "Chaque poste migré a une capture vérifiée de chaque utilisateur et une "
+            "restauration vérifiée contre le manifeste.",
+            "en": "Every migrated machine has a verified capture of every user and a restore "
+            "verified against the manifest.",
+        },
+    }
+)
+
+
+def _seconds(start: str, end: str | None) -> float | None:
+    if not end:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def collect(store: Store, campaign: Campaign, wave: Wave) -> dict[str, Any]:
+    machines: list[dict[str, Any]] = []
+    for m in store.machines(campaign, wave=wave):
+        runs = store.stage_runs(machine_id=m.id)
+        transitions = store.transitions(m.id)
+        reason = transitions[-1].reason if transitions and m.state != "done" else ""
+        capture = store.latest_verifications(m.id, "capture")
+        restore = store.latest_verifications(m.id, "restore")
+        machines.append(
+            {
+                "name": m.name,
+                "site": m.site,
+                "state": m.state,
+                "failed_stage": m.failed_stage,
+                "reason": reason,
+                "stages": [
+                    {
+                        "stage": r.stage,
+                        "result": r.result,
+                        "started_at": r.started_at,
+                        "ended_at": r.ended_at,
+                        "seconds": _seconds(r.started_at, r.ended_at),
+                        "reason": r.reason,
+                        "artifacts": r.artifacts,
+                    }
+                    for r in runs
+                ],
+                "capture": [
+                    {"user": v.user, "verified": v.verified, "files": v.files, "bytes": v.bytes}
+                    for v in capture
+                ],
+                "restore": [
+                    {"user": v.user, "verified": v.verified, "files": v.files, "bytes": v.bytes}
+                    for v in restore
+                ],
+            }
+        )
+    counts = {s: 0 for s in ALL_STATES}
+    for row in machines:
+        counts[row["state"]] += 1
+    return {
+        "campaign": campaign.name,
+        "wave": wave.name,
+        "planned_for": wave.planned_for,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "states": {k: v for k, v in counts.items() if v},
+        "stages": _stage_table(machines),
+        "machines": machines,
+    }
+
+
+def _stage_table(machines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for stage in STAGES:
+        runs = [r for m in machines for r in m["stages"] if r["stage"] == stage]
+        times = [r["seconds"] for r in runs if r["seconds"] is not None and r["result"] == "ok"]
+        rows.append(
+            {
+                "stage": stage,
+                "runs": len(runs),
+                "ok": sum(1 for r in runs if r["result"] == "ok"),
+                "average_seconds": sum(times) / len(times) if times else None,
+            }
+        )
+    return rows
+
+
+def render(data: dict[str, Any], fmt: str, lang: str = "fr") -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "junit":
+        return junit(data)
+    if fmt == "html":
+        return html(data, lang)
+    raise UsageError(f"unknown report format {fmt!r} (html, json, junit)")
+
+
+def junit(data: dict[str, Any]) -> str:
+    suite = ET.Element("testsuite", name=f"wave {data['wave']}", tests=str(len(data["machines"])))
+    failures = skipped = 0
+    for m in data["machines"]:
+        total = sum(r["seconds"] or 0 for r in m["stages"])
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"{data['campaign']}.{data['wave']}",
+            name=m["name"],
+            time=f"{total:.3f}",
+        )
+        if m["state"] == "failed":
+            failures += 1
+            ET.SubElement(
+                case,
+                "failure",
+                message=f"{m['failed_stage']}: {m['reason']}",
+                type=m["failed_stage"] or "failed",
+            ).text = m["reason"]
+        elif m["state"] != "done":
+            skipped += 1
+            ET.SubElement(case, "skipped", message=f"{m['state']}: {m['reason']}".rstrip(": "))
+        lines = [f"{r['stage']}: {r['result']} ({r['seconds'] or 0:.1f} s)" for r in m["stages"]]
+        ET.SubElement(case, "system-out").text = "\n".join(lines)
+    suite.set("failures", str(failures))
+    suite.set("skipped", str(skipped))
+    suite.set("errors", "0")
+    ET.indent(suite)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    )
+
+
+_TONE = {"done": "ok", "failed": "bad", "excluded": "warn", "rolled_back": "warn"}
+
+
+def html(data: dict[str, Any], lang: str) -> str:
+    _ = Translator(lang)
+    states = data["states"]
+    stopped = states.get("excluded", 0) + states.get("rolled_back", 0)
+    progress = len(data["machines"]) - states.get("done", 0) - states.get("failed", 0) - stopped
+    head = kpis(
+        [
+            (_("wave.machines"), len(data["machines"]), "info"),
+            (_("wave.done"), states.get("done", 0), "ok"),
+            (_("wave.failed"), states.get("failed", 0), "bad" if states.get("failed") else ""),
+            (_("wave.in_progress"), progress, ""),
+            (_("wave.excluded"), stopped, "warn" if stopped else ""),
+        ]
+    )
+    donut = charts.donut_chart(list(states.items()), title=_("wave.states"))
+    durations = [
+        (r["stage"], r["average_seconds"])
+        for r in data["stages"]
+        if r["average_seconds"] is not None
+    ]
+    bars = charts.bar_chart(durations, title=_("wave.durations"), fmt=lambda v: f"{v:.1f}")
+    stage_rows = [
+        [
+            r["stage"],
+            r["runs"],
+            r["ok"],
+            "" if r["average_seconds"] is None else round(r["average_seconds"], 1),
+        ]
+        for r in data["stages"]
+    ]
+    machine_rows = []
+    for m in data["machines"]:
+        verified = sum(1 for u in m["restore"] if u["verified"])
+        users = f"{verified}/{len(m['capture'])}" if m["capture"] else ""
+        total = sum(r["seconds"] or 0 for r in m["stages"])
+        trail = " › ".join(
+            f"{r['stage']}{'' if r['result'] == 'ok' else ' ✗'}" for r in m["stages"]
+        )
+        machine_rows.append(
+            [
+                m["name"],
+                m["site"] or "",
+                badge(m["state"], _TONE.get(m["state"], "")),
+                trail,
+                users,
+                round(total, 1),
+                m["reason"],
+            ]
+        )
+    body = (
+        head
+        + section(
+            _("wave.states"),
+            figure(donut) + figure(bars),
+            anchor="states",
+            intro=_("wave.verifications"),
+        )
+        + section(
+            _("wave.stages"),
+            table(
+                [_("wave.col.stage"), _("wave.col.runs"), _("wave.col.ok"), _("wave.col.avg")],
+                stage_rows,
+                lang=lang,
+            ),
+            anchor="stages",
+        )
+        + section(
+            _("wave.per_machine"),
+            table(
+                [
+                    _("wave.col.name"),
+                    _("wave.col.site"),
+                    _("wave.col.state"),
+                    _("wave.col.stages"),
+                    _("wave.col.users"),
+                    _("wave.col.time"),
+                    _("wave.col.reason"),
+                ],
+                machine_rows,
+                numeric=(5,),
+                lang=lang,
+            ),
+            anchor="machines",
+        )
+    )
+    return page(
+        _("wave.title", wave=data["wave"]),
+        Raw(body),
+        lang=lang,
+        subtitle=_("wave.subtitle", campaign=data["campaign"]),
+        generated=data["generated"],
+        nav=[
+            ("states", _("wave.states")),
+            ("stages", _("wave.stages")),
+            ("machines", _("wave.per_machine")),
+        ],
+    )
