@@ -34,6 +34,10 @@ def _register() -> None:
 
     for command in wave_commands:
         main.add_command(command)
+    from sovmigrate.cli.fleet import COMMANDS as fleet_commands
+
+    for command in fleet_commands:
+        main.add_command(command)
     pass
 
 

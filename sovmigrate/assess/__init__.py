@@ -1,0 +1,1 @@
+"""Readiness rules, software catalogue and dependency cartography of a fleet."""

@@ -1,0 +1,163 @@
+"""Readiness of one machine: ``ready``, ``needs-action`` or ``blocked``, with stable reason codes.
+
+Thresholds, levels and messages are data (data/readiness_rules.yml, overridden per campaign);
+this module only measures. Each ``Reason`` keeps its parameters so the message can be rendered
+in French or English later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sovmigrate.assess.catalogue import Catalogue, Entry
+from sovmigrate.assess.config import CampaignConfig
+from sovmigrate.assess.pci import PciTable
+from sovmigrate.fleet.model import UNKNOWN, Machine
+
+READY, NEEDS_ACTION, BLOCKED = "ready", "needs-action", "blocked"
+STATUSES = (READY, NEEDS_ACTION, BLOCKED)
+_RANK = {"info": 0, "needs-action": 1, "blocked": 2}
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    level: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def message(self, rules: dict[str, Any], lang: str = "fr") -> str:
+        rule = rules["rules"].get(self.code, {})
+        text = rule.get(lang) or rule.get("fr") or self.code
+        try:
+            # A summary (no parameters) shows "…" where a machine's value would be.
+            return str(text).format_map(_Blank(dict(self.params)))
+        except (IndexError, ValueError):
+            return str(text)
+
+
+@dataclass(slots=True)
+class Assessment:
+    status: str
+    reasons: tuple[Reason, ...]
+    matched: tuple[Entry, ...] = ()  # one per installed title that the catalogue knows
+    unmatched: tuple[str, ...] = ()
+    transfer_hours: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reasons": [{"code": r.code, "level": r.level, **dict(r.params)} for r in self.reasons],
+            "transfer_hours": self.transfer_hours,
+        }
+
+
+class Assessor:
+    """Assesses machines against one campaign's rules, catalogue and kernel driver table."""
+
+    def __init__(self, config: CampaignConfig, catalogue: Catalogue, pci: PciTable) -> None:
+        self.config = config
+        self.rules = config.rules
+        self.catalogue = catalogue
+        self.pci = pci
+        drivers = self.rules.get("drivers", {})
+        self.driver_classes: dict[str, str] = {str(k): v for k, v in drivers["classes"].items()}
+        self.bus_only = frozenset(drivers.get("bus_only_modules", ()))
+
+    def _reason(self, found: list[Reason], code: str, **params: Any) -> None:
+        rule = self.rules["rules"].get(code)
+        if rule is None or rule.get("enabled", True) is False:
+            return
+        found.append(Reason(code, rule["level"], tuple(params.items())))
+
+    def _hardware(self, m: Machine, found: list[Reason]) -> None:
+        target = self.rules["target"]
+        if m.arch_bits == 32:
+            self._reason(found, "arch-32bit")
+        elif m.arch_bits is None:
+            self._reason(found, "arch-unknown")
+        if m.ram_mb and m.ram_mb < target["hard_min_ram_mb"]:
+            self._reason(found, "ram-too-low", ram_mb=m.ram_mb, min_mb=target["hard_min_ram_mb"])
+        elif m.ram_mb < target["min_ram_mb"]:
+            self._reason(found, "ram-low", ram_mb=m.ram_mb, min_mb=target["min_ram_mb"])
+        if not m.disk_gb:
+            self._reason(found, "disk-unknown")
+        elif m.disk_gb < target["hard_min_disk_gb"]:
+            self._reason(
+                found, "disk-too-small", disk_gb=m.disk_gb, min_gb=target["hard_min_disk_gb"]
+            )
+        elif m.disk_gb < target["min_disk_gb"]:
+            self._reason(found, "disk-small", disk_gb=m.disk_gb, min_gb=target["min_disk_gb"])
+        if m.encrypted_volumes:
+            self._reason(found, "bitlocker", volumes=", ".join(m.encrypted_volumes))
+        if m.firmware == UNKNOWN:
+            self._reason(found, "firmware-unknown")
+
+    def _drivers(self, m: Machine, found: list[Reason]) -> None:
+        reported: set[str] = set()
+        for c in m.controllers:
+            kind = next(
+                (v for k, v in self.driver_classes.items() if c.pciclass.startswith(k)), None
+            )
+            if kind is None:
+                continue
+            modules = set(self.pci.modules(c.vendor, c.device, c.pciclass)) - self.bus_only
+            if modules:
+                continue
+            code = {"wifi": "driver-missing-wifi", "network": "driver-missing-network"}.get(
+                kind, "driver-missing-other"
+            )
+            device = f"{c.vendor}:{c.device}" + (f" {c.name}" if c.name else "")
+            if code not in reported:
+                reported.add(code)
+                self._reason(found, code, device=device)
+
+    def _software(
+        self, m: Machine, found: list[Reason]
+    ) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
+        matched: list[Entry] = []
+        unmatched: list[str] = []
+        blocking: list[str] = []
+        match = self.catalogue.match
+        for s in m.softwares:
+            entry = match(s.name, s.publisher)
+            if entry is None:
+                unmatched.append(s.name)
+                continue
+            matched.append(entry)
+            if entry.blocks and entry.name not in blocking:
+                blocking.append(entry.name)
+        if blocking:
+            self._reason(found, "software-windows-only", titles=", ".join(blocking))
+        return tuple(matched), tuple(unmatched)
+
+    def transfer_hours(self, m: Machine) -> float:
+        site = self.config.site(m.site)
+        efficiency = float(self.rules["transfer"]["efficiency"])
+        seconds = m.user_data_gb * 8 * 1024 / (site.bandwidth_mbps * efficiency)
+        return round(seconds / 3600, 2)
+
+    def assess(self, m: Machine) -> Assessment:
+        found: list[Reason] = []
+        self._hardware(m, found)
+        self._drivers(m, found)
+        matched, unmatched = self._software(m, found)
+        hours = self.transfer_hours(m)
+        window = self.config.site(m.site).window_hours
+        if hours > window:
+            self._reason(
+                found,
+                "data-transfer-slow",
+                data_gb=m.user_data_gb,
+                hours=round(hours, 1),
+                window=window,
+            )
+        worst = max((_RANK[r.level] for r in found), default=0)
+        status = (READY, NEEDS_ACTION, BLOCKED)[worst]
+        return Assessment(status, tuple(found), matched, unmatched, hours)

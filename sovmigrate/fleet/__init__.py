@@ -1,0 +1,1 @@
+"""Inventory importers (GLPI native JSON, CSV) producing one Machine model."""

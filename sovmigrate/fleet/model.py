@@ -1,0 +1,94 @@
+"""One ``Machine`` model for every inventory source (GLPI JSON, CSV).
+
+The model keeps what assessment and planning need, not the whole inventory: 80,000 machines
+must fit in memory many times over. ``to_facts``/``from_facts`` give the JSON form stored in the
+state store's facts column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Controller:
+    """A PCI device: ``vendor``/``device`` are 4 lowercase hex digits, ``pciclass`` 4 hex."""
+
+    vendor: str
+    device: str
+    name: str = ""
+    pciclass: str = ""
+    kind: str = ""  # the agent's "type", e.g. "Network controller"
+
+
+@dataclass(frozen=True, slots=True)
+class Software:
+    name: str
+    publisher: str = ""
+    version: str = ""
+
+
+@dataclass(slots=True)
+class Machine:
+    """A workstation as seen by the inventory. Sizes in MB (RAM) and GB (disks, data)."""
+
+    key: str  # stable identity: hardware UUID when trustworthy, else the agent's deviceid
+    name: str
+    deviceid: str = ""
+    uuid: str = ""
+    serial: str = ""
+    manufacturer: str = UNKNOWN
+    model: str = UNKNOWN
+    chassis: str = UNKNOWN  # laptop, desktop...
+    site: str = UNKNOWN
+    department: str = UNKNOWN
+    os_name: str = ""
+    os_version: str = ""
+    arch_bits: int | None = None  # 64 or 32; None when nothing tells
+    cpu: str = ""
+    ram_mb: int = 0
+    disk_gb: float = 0.0  # capacity of the largest physical disk (the target's disk)
+    system_used_gb: float = 0.0
+    user_data_gb: float = 0.0  # estimated data to move (see fleet/glpi.py for the estimate)
+    encrypted_volumes: tuple[str, ...] = ()  # BitLocker (or other) encrypted volume letters
+    firmware: str = UNKNOWN  # uefi, bios or unknown: the Windows agent does not tell
+    secure_boot: bool | None = None
+    controllers: tuple[Controller, ...] = ()
+    softwares: tuple[Software, ...] = ()
+    users: tuple[str, ...] = ()
+    has_wifi: bool = False
+    inventory_date: str = ""
+    source: str = ""  # the file (and archive member) it came from
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hardware_model(self) -> str:
+        return f"{self.manufacturer} {self.model}".strip()
+
+    def to_facts(self) -> dict[str, Any]:
+        """A JSON-ready dict (the facts column of the state store)."""
+        # Built by hand: dataclasses.asdict deep-copies, too slow for 80,000 machines.
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["extra"] = dict(self.extra)
+        data["controllers"] = [list(_ctrl_tuple(c)) for c in self.controllers]
+        data["softwares"] = [[s.name, s.publisher, s.version] for s in self.softwares]
+        data["encrypted_volumes"] = list(self.encrypted_volumes)
+        data["users"] = list(self.users)
+        return data
+
+    @classmethod
+    def from_facts(cls, data: dict[str, Any]) -> Machine:
+        values = dict(data)
+        values["controllers"] = tuple(Controller(*c) for c in data.get("controllers", ()))
+        values["softwares"] = tuple(Software(*s) for s in data.get("softwares", ()))
+        values["encrypted_volumes"] = tuple(data.get("encrypted_volumes", ()))
+        values["users"] = tuple(data.get("users", ()))
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def _ctrl_tuple(c: Controller) -> tuple[str, str, str, str, str]:
+    return (c.vendor, c.device, c.name, c.pciclass, c.kind)

@@ -1,0 +1,141 @@
+"""Fleet import and diagnostic against the state store (what the CLI commands call).
+
+Import is one transaction: machines are upserted (re-imports update, never double: a machine
+already stored under another host name is found again by its hardware UUID or GLPI deviceid)
+and marked assessed, or nothing is written at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sovmigrate.assess.catalogue import Catalogue, load_catalogue
+from sovmigrate.assess.config import CampaignConfig, load_config
+from sovmigrate.assess.pci import default_pci_table
+from sovmigrate.assess.readiness import Assessment, Assessor
+from sovmigrate.fleet.importer import load_fleet
+from sovmigrate.fleet.model import Machine
+from sovmigrate.state import Campaign, MachineRecord, Store
+
+DEFAULT_INVENTORIES = Path("inventories")
+
+
+@dataclass
+class Context:
+    """A campaign with its settings, catalogue and assessor, ready to assess machines."""
+
+    campaign: Campaign
+    config: CampaignConfig
+    catalogue: Catalogue
+    assessor: Assessor
+
+
+@dataclass
+class ImportSummary:
+    campaign: str
+    files: int
+    machines: int
+    created: int
+    updated: int
+    duplicates: int
+    status: dict[str, int]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["skipped"] = [{"file": f, "reason": r} for f, r in self.skipped]
+        return data
+
+
+def config_path(campaign: str, inventories: Path, explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    candidate = inventories / campaign / "campaign.yml"
+    return candidate if candidate.exists() else None
+
+
+def context(
+    store: Store, campaign: str, *, inventories: Path, config: Path | None, create: bool = False
+) -> Context:
+    camp = store.campaign(campaign, create=create)
+    settings = load_config(config_path(campaign, inventories, config))
+    catalogue = load_catalogue(extra=settings.catalogue_extra)
+    return Context(camp, settings, catalogue, Assessor(settings, catalogue, default_pci_table()))
+
+
+def _names(existing: list[Any], machines: list[Machine]) -> list[str]:
+    """Host names to store: the stored name of a known machine, else a collision-free name."""
+    by_id: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    for row in existing:
+        facts = row.facts
+        for ident in (facts.get("key"), facts.get("uuid"), facts.get("deviceid")):
+            if ident:
+                by_id[ident] = row.name
+        taken[row.name] = facts.get("key", row.name)
+    names = []
+    for m in machines:
+        name = next((by_id[i] for i in (m.key, m.uuid, m.deviceid) if i and i in by_id), None)
+        if name is None:
+            name = m.name
+            if taken.get(name, m.key) != m.key:
+                name = f"{m.name}-{m.key[:8]}"
+        taken[name] = m.key
+        names.append(name)
+    return names
+
+
+def import_fleet(
+    store: Store,
+    campaign: str,
+    paths: list[Path],
+    *,
+    inventories: Path = DEFAULT_INVENTORIES,
+    config: Path | None = None,
+    skip_invalid: bool = False,
+) -> ImportSummary:
+    result = load_fleet(paths, skip_invalid=skip_invalid)
+    with store.db.transaction():
+        ctx = context(store, campaign, inventories=inventories, config=config, create=True)
+        existing = store.machines(ctx.campaign)
+        known = {m.name for m in existing}
+        names = _names(existing, result.machines)
+        status: dict[str, int] = {"ready": 0, "needs-action": 0, "blocked": 0}
+        records = []
+        for name, machine in zip(names, result.machines, strict=True):
+            machine.name = name
+            verdict = ctx.assessor.assess(machine)
+            status[verdict.status] += 1
+            facts = machine.to_facts()
+            facts["readiness"] = verdict.to_json()
+            records.append(MachineRecord(name=name, site=machine.site, facts=facts))
+        store.upsert_machines(ctx.campaign, records)
+        store.mark_assessed(ctx.campaign, names, reason="fleet import")
+    created = sum(1 for n in names if n not in known)
+    return ImportSummary(
+        campaign=campaign,
+        files=result.files,
+        machines=len(names),
+        created=created,
+        updated=len(names) - created,
+        duplicates=result.duplicates,
+        status=status,
+        skipped=result.skipped,
+    )
+
+
+def assessed(store: Store, ctx: Context) -> list[tuple[Machine, Assessment, str | None, str]]:
+    """Every stored machine re-assessed with today's rules: (machine, verdict, wave, state)."""
+    out = []
+    for row in store.machines(ctx.campaign):
+        machine = Machine.from_facts(row.facts)
+        machine.name = row.name
+        out.append((machine, ctx.assessor.assess(machine), row.wave, row.state))
+    return out
+
+
+def now_text() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

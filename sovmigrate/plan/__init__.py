@@ -1,0 +1,1 @@
+"""Wave planning: pilot ring, per-site capacity and bandwidth, French calendar, inventories."""

@@ -1,0 +1,75 @@
+"""Plan a campaign from the state store: waves recorded in the store and written as inventories.
+
+Re-planning replaces the waves of the previous plan that have not started; machines already in a
+started wave (or in a wave someone created by hand) keep it and are left out of the new plan.
+The store update is one transaction, the inventories one directory rename, done after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sovmigrate.fleet.service import Context, assessed
+from sovmigrate.plan.inventory import write_inventories
+from sovmigrate.plan.planner import Plan, PlanSettings, plan_waves
+from sovmigrate.state import Store
+
+PLAN_MARK = "sovmigrate plan"
+_PLANNABLE_STATES = ("discovered", "assessed", "scheduled")
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    inventories: Path
+    kept: int  # machines left in waves that had started or were made by hand
+
+
+def make_plan(
+    store: Store, ctx: Context, *, inventories: Path, start: dt.date | None = None
+) -> PlanResult:
+    settings = PlanSettings.from_config(ctx.config, start)
+    rows = assessed(store, ctx)
+    ours = {w.name for w in store.waves(ctx.campaign) if w.description.startswith(PLAN_MARK)}
+    started = {wave for _, _, wave, state in rows if wave in ours and state != "scheduled"}
+    free = [
+        (m, a)
+        for m, a, wave, state in rows
+        if state in _PLANNABLE_STATES and (wave is None or (wave in ours and wave not in started))
+    ]
+    plan = plan_waves(free, ctx.config, settings)
+    taken = {w.name for w in store.waves(ctx.campaign)} - (ours - started)
+    for wave in plan.waves:
+        base, n = wave.name, 1
+        while wave.name in taken:  # a started wave keeps its name; the new one gets a suffix
+            n += 1
+            wave.name = f"{base}-r{n}"
+        taken.add(wave.name)
+    with store.db.transaction():
+        for name in sorted(ours - started):
+            store.delete_wave(ctx.campaign, name, actor="plan")
+        for wave in plan.waves:
+            store.create_wave(
+                ctx.campaign,
+                wave.name,
+                wave.members,
+                planned_for=wave.start.isoformat(),
+                description=f"{PLAN_MARK}: {wave.site} {wave.start} -> {wave.end}",
+                actor="plan",
+            )
+    machines = {m.name: m for m, _ in free}
+    directory = write_inventories(inventories, ctx.campaign.name, plan, machines)
+    return PlanResult(plan, directory, len(rows) - len(free))
+
+
+def stored_waves(store: Store, ctx: Context) -> list[tuple[str, str, list[str]]]:
+    """(wave, planned date, members) in date order, for the diagnostic's projection."""
+    members: dict[str, list[str]] = {}
+    for row in store.machines(ctx.campaign):
+        if row.wave is not None:
+            members.setdefault(row.wave, []).append(row.name)
+    return [
+        (w.name, w.planned_for or "", members.get(w.name, [])) for w in store.waves(ctx.campaign)
+    ]

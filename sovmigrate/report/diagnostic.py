@@ -1,0 +1,363 @@
+"""The fleet diagnostic report: HTML (self-contained, fr/en), CSV (one row per machine), JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from sovmigrate.assess.cartography import Diagnostic, Group
+from sovmigrate.assess.catalogue import EU
+from sovmigrate.assess.readiness import Assessment, Reason
+from sovmigrate.fleet.model import Machine
+from sovmigrate.report import (
+    charts,
+    fleet_messages,  # noqa: F401  (registers the texts)
+    html,
+)
+from sovmigrate.report.i18n import Translator
+
+_STATUS_TONE = {"ready": "ok", "needs-action": "warn", "blocked": "bad"}
+_LEVEL_TONE = {"info": "info", "needs-action": "warn", "blocked": "bad"}
+
+
+def _group_rows(groups: dict[str, Group], _: Translator) -> list[list[Any]]:
+    rows = []
+    for name in sorted(groups, key=lambda g: -groups[g].machines):
+        g = groups[name]
+        share = _.percent(g.dependencies / g.installs) if g.installs else "—"
+        rows.append(
+            [
+                name,
+                g.machines,
+                g.status["ready"],
+                g.status["needs-action"],
+                g.status["blocked"],
+                share,
+            ]
+        )
+    return rows
+
+
+def _readiness(d: Diagnostic, rules: dict[str, Any], _: Translator) -> str:
+    figures = [(_("diag.machines"), _.number(d.machines), "info")]
+    for status in ("ready", "needs-action", "blocked"):
+        share = d.status[status] / d.machines if d.machines else 0
+        figures.append(
+            (
+                _(f"status.{status}"),
+                f"{_.number(d.status[status])} ({_.percent(share, 0)})",
+                _STATUS_TONE[status],
+            )
+        )
+    donut = charts.donut_chart(
+        [(_(f"status.{s}"), d.status[s]) for s in ("ready", "needs-action", "blocked")],
+        title=_("diag.readiness"),
+        fmt=_.number,
+    )
+    top = d.reasons.most_common(15)
+    rows = [
+        [
+            code,
+            html.badge(d.reason_levels[code], _LEVEL_TONE[d.reason_levels[code]]),
+            Reason(code, d.reason_levels[code]).message(rules, _.lang),
+            count,
+        ]
+        for code, count in top
+    ]
+    bars = charts.bar_chart([(code, n) for code, n in top], title=_("diag.reasons"), fmt=_.number)
+    table = html.table(
+        [_("diag.code"), _("diag.level"), _("diag.message"), _("diag.machines")],
+        rows,
+        numeric=[3],
+        lang=_.lang,
+    )
+    return html.kpis(figures) + html.figure(donut) + html.figure(bars) + table
+
+
+def _figure(d: Diagnostic, _: Translator) -> str:
+    intro = _(
+        "diag.figure_intro",
+        deps=_.number(d.dependencies),
+        installs=_.number(d.installs),
+        unmatched=_.number(d.unmatched_installs),
+        ignored=_.number(d.ignored_installs),
+    )
+    kpi = html.kpis(
+        [(_("diag.figure_label"), _.percent(d.share), "bad" if d.share > 0.5 else "warn")]
+    )
+    labels = [_("diag.before") if p.label == "before" else p.label for p in d.projection]
+    # A few hundred waves would make an unreadable line: sample to at most 60 points.
+    step = max(1, len(labels) // 60)
+    points = list(range(0, len(labels), step))
+    if points[-1] != len(labels) - 1:
+        points.append(len(labels) - 1)
+    line = charts.line_chart(
+        [labels[i] for i in points],
+        [charts.Series(_("diag.share"), [d.projection[i].share for i in points])],
+        title=_("diag.projection"),
+        fmt=lambda v: _.percent(v, 0),
+        y_max=max(d.share, 0.01),
+    )
+    rows = [
+        [
+            labels[i],
+            d.projection[i].date,
+            d.projection[i].migrated,
+            d.projection[i].dependencies,
+            _.percent(d.projection[i].share),
+        ]
+        for i in points
+    ]
+    table = html.table(
+        [
+            _("diag.wave"),
+            _("diag.date"),
+            _("diag.migrated"),
+            _("diag.dependencies"),
+            _("diag.share"),
+        ],
+        rows,
+        numeric=[2, 3, 4],
+        limit=40,
+        lang=_.lang,
+    )
+    return f'<p class="intro">{html.escape(intro)}</p>' + kpi + html.figure(line) + table
+
+
+def _map(d: Diagnostic, _: Translator) -> str:
+    axes = list(d.by_axis)
+    after = d.projection[-1].by_axis if d.projection else {}
+    series = [
+        charts.Series(_("diag.before"), [d.by_axis[a]["dependencies"] for a in axes]),
+        charts.Series(_("diag.after"), [after.get(a, 0) for a in axes]),
+    ]
+    axis_chart = "".join(
+        charts.bar_chart(
+            [(_(f"axis.{a}"), s.values[i]) for i, a in enumerate(axes)],
+            title=f"{_('diag.dependencies')} — {s.name}",
+            fmt=_.number,
+            color=charts.color(k),
+        )
+        for k, s in enumerate(series)
+    )
+    axis_rows = [
+        [
+            _(f"axis.{a}"),
+            d.by_axis[a]["installs"],
+            d.by_axis[a]["dependencies"],
+            d.by_axis[a]["machines"],
+            after.get(a, 0),
+        ]
+        for a in axes
+    ]
+    axis_table = html.table(
+        [
+            _("diag.axis"),
+            _("diag.installs"),
+            _("diag.dependencies"),
+            _("diag.machines_dep"),
+            _("diag.after"),
+        ],
+        axis_rows,
+        numeric=[1, 2, 3, 4],
+        lang=_.lang,
+    )
+    publishers = sorted(d.by_publisher.items(), key=lambda kv: -kv[1][0])
+    pub_chart = charts.bar_chart(
+        [(p, v[0]) for p, v in publishers[:20]], title=_("diag.by_publisher"), fmt=_.number
+    )
+    pub_rows = [
+        [
+            p,
+            d.publisher_country.get(p, ""),
+            _(f"jur.{_jur(d.publisher_country.get(p, ''))}"),
+            v[0],
+            v[1],
+        ]
+        for p, v in publishers
+    ]
+    pub_table = html.table(
+        [
+            _("diag.publisher"),
+            _("diag.country"),
+            _("diag.by_jurisdiction"),
+            _("diag.installs"),
+            _("diag.machines"),
+        ],
+        pub_rows,
+        numeric=[3, 4],
+        limit=60,
+        lang=_.lang,
+    )
+    jur = charts.donut_chart(
+        [(_(f"jur.{j}"), n) for j, n in sorted(d.by_jurisdiction.items())],
+        title=_("diag.by_jurisdiction"),
+        fmt=_.number,
+    )
+    return (
+        f"<h3>{html.escape(_('diag.by_axis'))}</h3>"
+        + html.figure(axis_chart)
+        + axis_table
+        + f"<h3>{html.escape(_('diag.by_jurisdiction'))}</h3>"
+        + html.figure(jur)
+        + f"<h3>{html.escape(_('diag.by_publisher'))}</h3>"
+        + html.figure(pub_chart)
+        + pub_table
+    )
+
+
+def _jur(country: str) -> str:
+    return "unknown" if not country else "eu" if country in EU else "non-eu"
+
+
+def render_html(
+    d: Diagnostic, rules: dict[str, Any], *, campaign: str, lang: str = "fr", generated: str = ""
+) -> str:
+    _ = Translator(lang)
+    group_head = [
+        _("diag.site"),
+        _("diag.machines"),
+        _("status.ready"),
+        _("status.needs-action"),
+        _("status.blocked"),
+        _("diag.share"),
+    ]
+    sections = [
+        ("readiness", _("diag.readiness"), _readiness(d, rules, _), None),
+        ("figure", _("diag.figure"), _figure(d, _), None),
+        ("map", _("diag.map"), _map(d, _), None),
+        (
+            "sites",
+            _("diag.sites"),
+            html.table(
+                group_head, _group_rows(d.sites, _), numeric=[1, 2, 3, 4, 5], limit=200, lang=lang
+            ),
+            None,
+        ),
+        (
+            "departments",
+            _("diag.departments"),
+            html.table(
+                [_("diag.department"), *group_head[1:]],
+                _group_rows(d.departments, _),
+                numeric=[1, 2, 3, 4, 5],
+                lang=lang,
+            ),
+            None,
+        ),
+        (
+            "unmatched",
+            _("diag.unmatched"),
+            html.table(
+                [_("diag.title_col"), _("diag.installs")],
+                d.unmatched.most_common(100),
+                numeric=[1],
+                lang=lang,
+            ),
+            _("diag.unmatched_intro"),
+        ),
+    ]
+    body = "".join(
+        html.section(title, content, anchor=a, intro=intro) for a, title, content, intro in sections
+    )
+    return html.page(
+        _("diag.title"),
+        body,
+        lang=lang,
+        subtitle=_("diag.subtitle", campaign=campaign),
+        generated=generated,
+        nav=[(a, t) for a, t, _c, _i in sections],
+    )
+
+
+CSV_COLUMNS = (
+    "name",
+    "site",
+    "department",
+    "model",
+    "status",
+    "reasons",
+    "messages",
+    "ram_mb",
+    "disk_gb",
+    "user_data_gb",
+    "transfer_hours",
+    "non_eu_dependencies",
+    "source",
+)
+
+
+def render_csv(
+    pairs: Sequence[tuple[Machine, Assessment]], rules: dict[str, Any], lang: str = "fr"
+) -> str:
+    """One row per machine; UTF-8 with BOM and ``;`` so LibreOffice Calc and Excel open it."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for m, a in pairs:
+        writer.writerow(
+            [
+                m.name,
+                m.site,
+                m.department,
+                m.hardware_model,
+                a.status,
+                " ".join(r.code for r in a.reasons),
+                " | ".join(r.message(rules, lang) for r in a.reasons if r.level != "info"),
+                m.ram_mb,
+                m.disk_gb,
+                m.user_data_gb,
+                a.transfer_hours,
+                sum(1 for e in a.matched if e.dependency),
+                m.source,
+            ]
+        )
+    return out.getvalue()
+
+
+def render_json(d: Diagnostic, *, campaign: str) -> dict[str, Any]:
+    return {
+        "campaign": campaign,
+        "machines": d.machines,
+        "status": dict(d.status),
+        "reasons": [
+            {"code": c, "level": d.reason_levels[c], "machines": n}
+            for c, n in d.reasons.most_common()
+        ],
+        "figure": {
+            "non_eu_proprietary_share": round(d.share, 4),
+            "dependencies": d.dependencies,
+            "installations": d.installs,
+            "unmatched_installations": d.unmatched_installs,
+            "ignored_installations": d.ignored_installs,
+        },
+        "by_axis": {a: dict(c) for a, c in d.by_axis.items()},
+        "by_jurisdiction": dict(d.by_jurisdiction),
+        "by_publisher": {
+            p: {"installations": v[0], "machines": v[1], "country": d.publisher_country.get(p, "")}
+            for p, v in d.by_publisher.items()
+        },
+        "projection": [
+            {
+                "after": p.label,
+                "date": p.date,
+                "migrated": p.migrated,
+                "dependencies": p.dependencies,
+                "share": round(p.share, 4),
+                "by_axis": p.by_axis,
+            }
+            for p in d.projection
+        ],
+        "sites": {
+            s: {"machines": g.machines, **dict(g.status), "dependencies": g.dependencies}
+            for s, g in d.sites.items()
+        },
+        "departments": {
+            s: {"machines": g.machines, **dict(g.status), "dependencies": g.dependencies}
+            for s, g in d.departments.items()
+        },
+        "unmatched": [{"title": t, "installations": n} for t, n in d.unmatched.most_common(200)],
+    }
