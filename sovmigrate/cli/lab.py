@@ -10,6 +10,7 @@ import click
 
 from sovmigrate.errors import UsageError
 from sovmigrate.lab import Lab, MachineStatus, default_root
+from sovmigrate.lab.demo import run_demo
 from sovmigrate.lab.names import SUITES, numbered_names
 
 FORMAT = click.option(
@@ -149,3 +150,18 @@ def destroy(ctx: click.Context, names: tuple[str, ...], purge: bool, fmt: str) -
         click.echo(json.dumps({"destroyed": removed, "purged": purge}))
     else:
         click.echo(f"destroyed: {', '.join(removed) or 'none'}")
+
+
+@lab.command()
+@click.option("--count", type=int, default=2, show_default=True, help="How many machines.")
+@click.option("--suite", type=click.Choice(SUITES), help="Debian suite of new machines [trixie].")
+@FORMAT
+@click.pass_context
+def demo(ctx: click.Context, count: int, suite: str | None, fmt: str) -> None:
+    """Bring up demo machines and apply playbooks/configure.yml to them."""
+    lab = _lab(ctx)
+    result = run_demo(lab, numbered_names("demo", count), suite, lab.log)
+    if fmt == "json":
+        click.echo(json.dumps({"machines": result.machines, "playbook": result.playbook}))
+    else:
+        click.echo(f"demo machines: {', '.join(result.machines)} (sovmigrate lab ssh NAME)")

@@ -17,6 +17,11 @@ def host_vars(paths: LabPaths, rec: MachineRecord) -> dict[str, Any]:
         "ansible_user": "root",
         "ansible_ssh_private_key_file": str(paths.ssh_key),
         "ansible_python_interpreter": "/usr/bin/python3",
+        # Verify each machine's own host key when no ansible.cfg says otherwise (the project's
+        # ssh_args come first on the ssh command line and win where they set the same option).
+        "ansible_ssh_common_args": (
+            f"-o UserKnownHostsFile={paths.known_hosts} -o StrictHostKeyChecking=yes"
+        ),
         "sovmigrate_lab_suite": rec.suite,
     }
 

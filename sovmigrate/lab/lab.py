@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -143,6 +144,8 @@ class Lab:
             self._ensure_key()
             recs = self._records(names, suite or "trixie", suite is not None, binds or [], report)
             started: list[tuple[MachineRecord, RunRecord]] = []
+            cancel = threading.Event()
+            pool = ThreadPoolExecutor(max_workers=max(1, len(recs)))
             try:
                 t0 = time.monotonic()
                 with locked(HOST_LOCK, "the host network"):
@@ -150,20 +153,22 @@ class Lab:
                         run = self._boot(rec)
                         if run is not None:
                             started.append((rec, run))
-                with ThreadPoolExecutor(max_workers=max(1, len(started))) as pool:
-                    futures = {
-                        r.name: pool.submit(machine.wait_ready, r, run) for r, run in started
-                    }
-                    for name, fut in futures.items():
-                        fut.result()
-                        report.boot_seconds[name] = time.monotonic() - t0
-                        self.log(f"{name}: ready")
+                futures = {
+                    r.name: pool.submit(machine.wait_ready, r, run, cancel) for r, run in started
+                }
+                for name, fut in futures.items():
+                    fut.result()
+                    report.boot_seconds[name] = time.monotonic() - t0
+                    self.log(f"{name}: ready")
             except BaseException:
                 # Interrupted or failed: power off what this call started, so the next `lab up`
                 # finds whole, stopped machines and boots them again.
+                cancel.set()
+                pool.shutdown(wait=True, cancel_futures=True)
                 self._stop_all([rec for rec, _run in started])
                 raise
             finally:
+                pool.shutdown(wait=True)
                 inventory.write(self.paths, list_machines(self.paths))
             report.machines = [self._status(r) for r in recs]
         return report

@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -132,9 +133,13 @@ def nsenter(run: RunRecord, *argv: str) -> list[str]:
     return ["nsenter", "-t", str(run.leader), "-m", "-u", "-i", "-n", "-p", "--", *argv]
 
 
-def wait_ready(rec: MachineRecord, run: RunRecord) -> None:
-    """Return once systemd reports ``running`` and sshd answers on the machine's address."""
-    state = _system_state(rec, run)
+def wait_ready(rec: MachineRecord, run: RunRecord, cancel: threading.Event | None = None) -> None:
+    """Return once systemd reports ``running`` and sshd answers on the machine's address.
+
+    ``cancel`` (set when the user interrupts ``lab up``) ends the wait early.
+    """
+    cancel = cancel or threading.Event()
+    state = _system_state(rec, run, cancel)
     if state != "running":
         failed = host.run(
             nsenter(run, "systemctl", "--failed", "--plain", "--no-legend"), check=False
@@ -143,16 +148,16 @@ def wait_ready(rec: MachineRecord, run: RunRecord) -> None:
         raise OperationFailed(
             f"{rec.name}: systemd is {state or 'unreachable'}; failed units: {units or 'none'}"
         )
-    _wait_ssh(rec)
+    _wait_ssh(rec, cancel)
 
 
-def _system_state(rec: MachineRecord, run: RunRecord) -> str:
+def _system_state(rec: MachineRecord, run: RunRecord, cancel: threading.Event) -> str:
     # `--wait` only waits once systemd's bus answers; right after boot it does not yet, and
     # systemctl then prints nothing (or "offline"): ask again until the deadline.
     deadline = time.monotonic() + BOOT_TIMEOUT
     cmd = nsenter(run, "systemctl", "is-system-running", "--wait")
     state = ""
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not cancel.is_set():
         try:
             state = subprocess.run(
                 cmd,
@@ -166,14 +171,16 @@ def _system_state(rec: MachineRecord, run: RunRecord) -> str:
         if state not in ("", "offline", "unknown", "initializing", "starting"):
             return state
         time.sleep(0.1)
+    if cancel.is_set():
+        raise OperationFailed(f"{rec.name}: interrupted while booting")
     raise OperationFailed(
         f"{rec.name}: systemd did not finish booting in {BOOT_TIMEOUT:.0f} s (state: {state})"
     )
 
 
-def _wait_ssh(rec: MachineRecord, timeout: float = 30) -> None:
+def _wait_ssh(rec: MachineRecord, cancel: threading.Event, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while True:
+    while not cancel.is_set():
         with contextlib.suppress(OSError), socket.create_connection((rec.address, 22), 1) as s:
             s.settimeout(2)
             if s.recv(4).startswith(b"SSH-"):
@@ -181,6 +188,7 @@ def _wait_ssh(rec: MachineRecord, timeout: float = 30) -> None:
         if time.monotonic() > deadline:
             raise OperationFailed(f"{rec.name}: sshd does not answer on {rec.address}:22")
         time.sleep(0.1)
+    raise OperationFailed(f"{rec.name}: interrupted while waiting for sshd")
 
 
 def stop(paths: LabPaths, name: str, run: RunRecord) -> None:
