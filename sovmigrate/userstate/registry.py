@@ -37,10 +37,18 @@ class Hive:
                 "python3-hivex is missing: apt-get install python3-hivex "
                 "(and run with Debian's /usr/bin/python3)"
             ) from exc
+
+        class _Hivex(hivex.Hivex):
+            # hivex's __del__ assumes the open succeeded; on a corrupt file it would print
+            # a traceback at exit instead of our one line.
+            def __del__(self) -> None:
+                if hasattr(self, "_o"):
+                    super().__del__()
+
         self.path = path
         self.label = label
         try:
-            self._h = hivex.Hivex(str(path))
+            self._h = _Hivex(str(path))
             self._root = self._h.root()
         except (RuntimeError, OSError) as exc:
             raise UsageError(f"corrupt registry hive: {label} ({path.name}): {exc}") from exc

@@ -358,5 +358,5 @@ def _user(
             )
         )
     files += _bulk(seed, name, doc, budget)
-    settings.pst_files = [f.path for f in files if f.path.lower().endswith(".pst")]
+    settings.pst_files = sorted(f.path for f in files if f.path.lower().endswith(".pst"))
     return hive, files
