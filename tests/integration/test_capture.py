@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from sovmigrate.lab.windisk import DiskDescription, build_windows_disk
@@ -25,6 +26,11 @@ pytestmark = [
 ]
 # Records that describe a folder, not a file: the builder lists files only.
 FOLDER_RECORDS = {"captured-elsewhere", "unc-redirect", "other-drive"}
+FORMATS = Path(__file__).resolve().parents[2] / "docs" / "formats"
+
+
+def schema(name: str) -> dict[str, object]:
+    return json.loads((FORMATS / name).read_text())
 
 
 def sovmigrate(*args: str) -> subprocess.CompletedProcess[str]:
@@ -81,6 +87,7 @@ def test_inspect_reports_what_the_builder_wrote(full_disk: tuple[Path, DiskDescr
     result = sovmigrate("windows", "inspect", str(image), "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
+    jsonschema.validate(report, schema("inspect-v1.schema.json"))
     assert report["blockers"] == []
     got = {u["sid"]: u for u in report["users"]}
     assert set(got) == {u.sid for u in description.users}
@@ -125,6 +132,7 @@ def test_capture_is_complete_verified_and_read_only(
     )
     assert result.returncode == 0, result.stderr
     assert "correct horse" not in result.stdout + result.stderr
+    jsonschema.validate(json.loads(out.read_text()), schema("manifest-v1.schema.json"))
     manifests = manifest_io.read(out)
     assert all(m.verified and m.snapshot for m in manifests)
     # Every file the builder wrote has the fate it planned, none is missing.
