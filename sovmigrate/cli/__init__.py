@@ -30,6 +30,9 @@ def _register() -> None:
 
     main.add_command(windows)
     main.add_command(capture_cmd)
+    from sovmigrate.cli.restore import restore_cmd
+
+    main.add_command(restore_cmd)
     from sovmigrate.cli.wave import COMMANDS as wave_commands
 
     for command in wave_commands:

@@ -1,0 +1,100 @@
+"""File-system steps of a restore: safe directories, sparse writes, hashing, ownership.
+
+Every write goes below the home and never through a link: a symlink planted in the home (or a
+folder that is one) cannot send a restored file elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from sovmigrate.errors import UsageError
+from sovmigrate.userstate.xdg import LinuxUser
+
+CHUNK = 1 << 20
+_ZERO = bytes(CHUNK)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def inside_home(user: LinuxUser, relative: PurePosixPath) -> Path:
+    """``home/relative`` after checking that no existing component leads out of the home."""
+    home = os.path.realpath(user.home)
+    path = Path(home, *relative.parts)
+    probe = Path(home)
+    for part in relative.parts[:-1]:
+        probe = probe / part
+        if probe.is_symlink():
+            real = os.path.realpath(probe)
+            if not (real == home or real.startswith(home + os.sep)):
+                raise UsageError(f"refused: {probe} is a link out of the home ({real})")
+    if path.is_symlink():
+        raise UsageError(f"refused: {path} is a link; a restored file never replaces one")
+    return path
+
+
+def make_dirs(user: LinuxUser, directory: Path) -> None:
+    """Create missing directories, owned by the user (existing ones are left as they are)."""
+    missing = []
+    probe = directory
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o755)
+        os.chown(d, user.uid, user.gid)
+
+
+def write_stream(reader: IO[bytes], out: Path, size: int) -> str:
+    """Copy ``size`` bytes to ``out`` keeping runs of zeros as holes; return the SHA-256."""
+    digest = hashlib.sha256()
+    with out.open("wb") as f:
+        left = size
+        while left > 0:
+            chunk = reader.read(min(CHUNK, left))
+            if not chunk:
+                break
+            digest.update(chunk)
+            left -= len(chunk)
+            if len(chunk) == CHUNK and chunk == _ZERO:
+                f.seek(CHUNK, os.SEEK_CUR)
+            else:
+                f.write(chunk)
+        f.truncate(size - left)
+    return digest.hexdigest()
+
+
+def finish(user: LinuxUser, path: Path, mtime_ns: int) -> None:
+    os.chown(path, user.uid, user.gid, follow_symlinks=False)
+    os.chmod(path, 0o644)
+    os.utime(path, ns=(mtime_ns, mtime_ns), follow_symlinks=False)
+
+
+def free_bytes(path: Path) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def write_if_changed(user: LinuxUser, path: Path, content: bytes, mode: int = 0o644) -> bool:
+    """Write a small file owned by the user unless it already holds ``content``."""
+    try:
+        if path.read_bytes() == content:
+            return False
+    except OSError:
+        pass
+    make_dirs(user, path.parent)
+    tmp = path.with_name(f".{path.name}.sovmigrate-tmp")
+    tmp.write_bytes(content)
+    os.chown(tmp, user.uid, user.gid)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+    return True
