@@ -18,6 +18,9 @@ import yaml
 
 from sovmigrate.errors import UsageError
 
+# libyaml when present: the pure-Python loader takes a second and a half on the catalogue.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 RULES_DATA = Path(__file__).with_name("data") / "readiness_rules.yml"
 LEVELS = ("info", "needs-action", "blocked")
 _SECTIONS = {"readiness", "catalogue", "sites", "plan"}
@@ -95,11 +98,11 @@ def _check_rules(rules: dict[str, Any], where: str) -> None:
 
 def load_config(path: Path | None) -> CampaignConfig:
     """Defaults merged with ``path`` (missing file: defaults only)."""
-    defaults = yaml.safe_load(RULES_DATA.read_text(encoding="utf-8"))
+    defaults = yaml.load(RULES_DATA.read_text(encoding="utf-8"), Loader=_LOADER)
     if path is None or not path.exists():
         return CampaignConfig(rules=defaults)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise UsageError(f"{path}: unreadable campaign settings ({exc})") from None
     if not isinstance(data, dict):

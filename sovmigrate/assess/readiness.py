@@ -82,7 +82,9 @@ class Assessor:
             self._reason(found, "arch-32bit")
         elif m.arch_bits is None:
             self._reason(found, "arch-unknown")
-        if m.ram_mb and m.ram_mb < target["hard_min_ram_mb"]:
+        if not m.ram_mb:
+            self._reason(found, "ram-unknown")
+        elif m.ram_mb < target["hard_min_ram_mb"]:
             self._reason(found, "ram-too-low", ram_mb=m.ram_mb, min_mb=target["hard_min_ram_mb"])
         elif m.ram_mb < target["min_ram_mb"]:
             self._reason(found, "ram-low", ram_mb=m.ram_mb, min_mb=target["min_ram_mb"])

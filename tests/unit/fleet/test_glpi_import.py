@@ -1,0 +1,113 @@
+"""GLPI native inventories (hand-written, following the schema) give the expected machines."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sovmigrate.errors import UsageError
+from sovmigrate.fleet.glpi import InvalidInventory, parse_glpi
+from sovmigrate.fleet.importer import load_fleet
+
+DATA = Path(__file__).parents[2] / "data" / "glpi"
+GOOD = DATA / "good"
+
+
+def _one(name: str):
+    return parse_glpi(json.loads((GOOD / name).read_text()), name)
+
+
+def test_windows_agent_quirks_and_fields() -> None:
+    m = _one("paris-latitude-5420.json")
+    assert m.name == "PARIS-LAT-0001"
+    assert m.key == "4c4c4544-0046-4a10-804b-b8c04f4c3933"  # UUID, lowercased
+    assert m.arch_bits == 64  # cpus[].arch says i386: operatingsystem.arch "64 bits" wins
+    assert m.firmware == "unknown" and m.secure_boot is None
+    assert (m.manufacturer, m.model, m.chassis) == ("Dell Inc.", "Latitude 5420", "laptop")
+    assert (m.site, m.department) == ("PARIS", "RH")
+    assert m.ram_mb == 16111
+    assert m.disk_gb == pytest.approx(465.8, abs=0.1)  # the USB stick is not the disk
+    assert m.encrypted_volumes == ("C:",)
+    assert m.has_wifi
+    pci = {(c.vendor, c.device) for c in m.controllers}
+    assert ("8086", "a0f0") in pci and len(pci) == 3  # the USB hub has no PCI ids
+    assert [s.name for s in m.softwares].count("Google Chrome") == 1  # duplicates collapsed
+    # used C: is ~181 GB; minus the system baseline it is user data; network/removable ignored
+    assert m.user_data_gb == pytest.approx((486950 - 301234) / 1024 - 25, abs=0.2)
+    assert m.users == ("marie.durand",)
+
+
+def test_placeholder_uuid_falls_back_to_deviceid_and_accountinfo_tag() -> None:
+    m = _one("lyon-compaq-32bit.json")
+    assert m.uuid == "" and m.key == "LYON-OLD-0042-2026-09-02-10-00-00"
+    assert (m.site, m.department) == ("LYON", "Accueil")
+    assert m.arch_bits == 32
+
+
+def test_missing_sections_give_unknowns_not_errors() -> None:
+    m = _one("minimal-sections-missing.json")
+    assert (m.name, m.ram_mb, m.disk_gb, m.arch_bits) == ("MIN-0001", 0, 0.0, None)
+    assert (m.site, m.model, m.softwares, m.controllers) == ("unknown", "unknown", (), ())
+
+
+def test_reinventory_updates_instead_of_doubling() -> None:
+    result = load_fleet([GOOD])
+    assert result.files == 5 and result.duplicates == 1
+    paris = [m for m in result.machines if m.name == "PARIS-LAT-0001"]
+    assert len(paris) == 1
+    assert paris[0].ram_mb == 32000  # the later inventory wins
+    assert paris[0].deviceid == "PARIS-LAT-0001-2026-10-20-09-00-00"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("not-glpi.json", r"not-glpi\.json: content: missing: not a GLPI inventory"),
+        ("malformed.json", r"malformed\.json: line 1 column \d+: malformed JSON"),
+        ("missing-deviceid.json", r"missing-deviceid\.json: deviceid: missing"),
+        (
+            "bad-memory.json",
+            r"bad-memory\.json: content\.hardware\.memory: 'beaucoup' is not a number",
+        ),
+        ("printer.json", r"printer\.json: itemtype: 'Printer' is not a computer"),
+    ],
+)
+def test_bad_files_name_file_and_field(name: str, expected: str) -> None:
+    with pytest.raises(InvalidInventory, match=expected):
+        load_fleet([DATA / "bad" / name])
+
+
+def test_skip_invalid_lists_every_skipped_file() -> None:
+    result = load_fleet([GOOD, DATA / "bad"], skip_invalid=True)
+    assert len(result.machines) == 4
+    assert sorted(Path(f).name for f, _ in result.skipped) == sorted(
+        p.name for p in (DATA / "bad").iterdir()
+    )
+
+
+def test_archives_tar_gz_and_zip(tmp_path: Path) -> None:
+    tgz = tmp_path / "fleet.tar.gz"
+    with tarfile.open(tgz, "w:gz") as archive:
+        for path in GOOD.iterdir():
+            archive.add(path, arcname=f"export/{path.name}")
+    zipped = tmp_path / "fleet.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.write(DATA / "bad" / "printer.json", "export/printer.json")
+    assert len(load_fleet([tgz]).machines) == 4
+    with pytest.raises(InvalidInventory, match=r"fleet\.zip!export/printer\.json: itemtype"):
+        load_fleet([zipped])
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(b"not an archive")
+    with pytest.raises(UsageError, match=r"broken\.tar\.gz: unreadable archive"):
+        load_fleet([broken])
+
+
+def test_no_inventory_and_missing_path_are_usage_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no inventory file"):
+        load_fleet([tmp_path])
+    with pytest.raises(UsageError, match="no such file"):
+        load_fleet([tmp_path / "absent"])
