@@ -1,4 +1,5 @@
-"""The base image: one mmdebstrap build per suite, cached, copied for every machine."""
+"""The base image: one mmdebstrap build per suite and recipe, cached, shared read-only by every
+machine (the lower layer of their overlay disks). Never modified once built."""
 
 from __future__ import annotations
 
@@ -59,14 +60,21 @@ def is_current(root: Path) -> bool:
     return stamp.is_file() and stamp.read_text().strip() == recipe_id()
 
 
-def ensure_base(paths: LabPaths, suite: str) -> float | None:
-    """Build the base image of ``suite`` unless cached; return the build time, None if cached."""
-    final = paths.image(suite)
+def image_id(suite: str) -> str:
+    # The recipe is part of the name: machines keep the exact image their disk was made on.
+    return f"{suite}-{recipe_id()}"
+
+
+def ensure_base(paths: LabPaths, suite: str) -> tuple[str, float | None]:
+    """Build the base image of ``suite`` unless cached; return its id and the build time
+    (None when it was cached)."""
+    ident = image_id(suite)
+    final = paths.image(ident)
     if is_current(final):
-        return None
+        return ident, None
     with locked(paths.images / f"{suite}.lock", f"the {suite} base image build"):
         if is_current(final):  # built by the command that held the lock
-            return None
+            return ident, None
         host.require_tools(host.BUILD_TOOLS)
         mirror = host.apt_mirror()
         # An interrupted build leaves this directory; it is thrown away here, never used.
@@ -88,10 +96,8 @@ def ensure_base(paths: LabPaths, suite: str) -> float | None:
             timeout=1800,
         )
         _customize(tmp)
-        if final.exists():  # an image of an older recipe: existing machines are copies
-            shutil.rmtree(final)
         tmp.rename(final)
-        return time.monotonic() - start
+        return ident, time.monotonic() - start
 
 
 def _customize(root: Path) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from sovmigrate.lab.disk import offline_root
 from sovmigrate.lab.state import LabPaths, MachineRecord, write_text
 
 HEADER = "# Written by `sovmigrate lab`; rewritten by every lab command. Do not edit.\n"
@@ -41,7 +42,7 @@ def write(paths: LabPaths, machines: list[MachineRecord]) -> None:
     write_text(paths.inventory, HEADER + text)
     lines = []
     for m in machines:
-        for pub in sorted((paths.rootfs(m.name) / "etc/ssh").glob("ssh_host_*_key.pub")):
+        for pub in sorted((offline_root(paths, m) / "etc/ssh").glob("ssh_host_*_key.pub")):
             kind, key = pub.read_text().split()[:2]
             lines.append(f"{m.address} {kind} {key}\n")
     write_text(paths.known_hosts, "".join(lines))

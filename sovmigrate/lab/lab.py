@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sovmigrate.errors import StateConflict, UsageError
-from sovmigrate.lab import host, image, inventory, machine, network
+from sovmigrate.lab import disk, host, image, inventory, machine, network
 from sovmigrate.lab.names import validate_names, validate_suite
 from sovmigrate.lab.state import (
     DEFAULT_ROOT,
@@ -187,6 +187,20 @@ class Lab:
             self._stop_all(recs)
         return stopped
 
+    def reinstall(self, name: str) -> MachineStatus:
+        """Wipe a machine: fresh disk from the base image (new host keys), same name, address
+        and binds, booted again. What a real reinstall does to a workstation's system disk."""
+        host.require_root()
+        host.require_tools(host.TOOLS)
+        with locked(self.paths.root / "lab.lock", "the lab"):
+            (rec,) = self.known([name])
+            self._stop_all([rec])
+            rec.image, _built = image.ensure_base(self.paths, rec.suite)
+            self.log(f"{name}: reinstalling from the {rec.suite} base image")
+            machine.create(self.paths, rec)
+            inventory.write(self.paths, list_machines(self.paths))
+        return self.up([name]).machines[0]
+
     def destroy(self, names: list[str] | tuple[str, ...] = (), purge: bool = False) -> list[str]:
         """Power off and delete machines with their disks; ``purge`` also drops images and cache."""
         host.require_root()
@@ -194,6 +208,11 @@ class Lab:
         removed = []
         with locked(self.paths.root / "lab.lock", "the lab"):
             recs = self.known(names)
+            if purge and len(recs) < len(list_machines(self.paths)):
+                raise StateConflict(
+                    "--purge deletes the base images that the other machines' disks are built "
+                    "on: destroy every machine (no NAMES) to purge"
+                )
             self._stop_all(recs)
             for rec in recs:
                 shutil.rmtree(self.paths.machine(rec.name))
@@ -230,13 +249,13 @@ class Lab:
                     save_machine(self.paths, rec)
                 recs.append(rec)
                 continue
-            built = image.ensure_base(self.paths, suite)
+            ident, built = image.ensure_base(self.paths, suite)
             if built is not None:
                 report.base_build_seconds = built
                 self.log(f"built the {suite} base image in {built:.0f} s")
             taken = {r.index for r in list_machines(self.paths)}
             with locked(HOST_LOCK, "the host network"):
-                rec = MachineRecord(name, suite, network.free_index(taken), binds)
+                rec = MachineRecord(name, suite, network.free_index(taken), binds, ident)
             self.log(f"{name}: creating from the {suite} base image")
             machine.create(self.paths, rec)
             recs.append(rec)
@@ -251,14 +270,19 @@ class Lab:
             taken = {r.index for r in list_machines(self.paths)}
             rec.index = network.free_index(taken)
             save_machine(self.paths, rec)
-            machine.write_network(self.paths.rootfs(rec.name), rec)
+            disk.write_network(self.paths, rec)
         if network.link_exists(rec.link):
             raise StateConflict(
                 f"a link {rec.link} already exists: another lab runs a machine named "
                 f"{rec.name!r}; pick another name"
             )
         self.log(f"{rec.name}: booting")
-        new = machine.boot(self.paths, rec)
+        disk.mount(self.paths, rec)
+        try:
+            new = machine.boot(self.paths, rec)
+        except BaseException:
+            disk.umount(self.paths, rec)
+            raise
         save_run(self.paths, rec.name, new)
         try:
             network.wait_link(rec.link, lambda: machine.is_alive(self.paths, rec.name, new))
@@ -282,6 +306,7 @@ class Lab:
             if machine.is_alive(self.paths, rec.name, run):
                 self.log(f"{rec.name}: powering off")
             machine.stop(self.paths, rec.name, run)
+        disk.umount(self.paths, rec)
 
     def _stop(self, rec: MachineRecord) -> None:
         self._poweroff(rec)
@@ -299,8 +324,9 @@ class Lab:
 
     def _cleanup_partials(self) -> None:
         if self.paths.machines.is_dir():
-            for d in self.paths.machines.glob(".*.partial"):
-                shutil.rmtree(d)
+            for pattern in (".*.partial", ".*.old"):
+                for d in self.paths.machines.glob(pattern):
+                    shutil.rmtree(d)
 
     def _ensure_key(self) -> None:
         key = self.paths.ssh_key

@@ -1,4 +1,4 @@
-"""One machine's life: copy the base image, boot it under systemd-nspawn, wait, power it off."""
+"""One machine's life: create its disk, boot it under systemd-nspawn, wait, power it off."""
 
 from __future__ import annotations
 
@@ -10,20 +10,18 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 
 from sovmigrate.errors import OperationFailed
-from sovmigrate.lab import host
-from sovmigrate.lab.state import LabPaths, MachineRecord, RunRecord, save_machine, write_text
+from sovmigrate.lab import disk, host
+from sovmigrate.lab.state import LabPaths, MachineRecord, RunRecord, save_machine
 
-NETWORK_FILE = "etc/systemd/network/10-host0.network"
 BOOT_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
 
 
 def create(paths: LabPaths, rec: MachineRecord) -> None:
-    """Make the machine's disk from the base image, in a side directory renamed when complete.
+    """Make the machine's disk, in a side directory renamed into place when complete.
 
     An interrupted creation leaves only ``machines/.<name>.partial``, which the next ``lab up``
     deletes: a directory named after a machine is always a whole machine.
@@ -32,30 +30,16 @@ def create(paths: LabPaths, rec: MachineRecord) -> None:
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir()
-    rootfs = partial / "rootfs"
-    host.run(["cp", "-a", "--reflink=auto", str(paths.image(rec.suite)), str(rootfs)])
-    write_text(rootfs / "etc/hostname", rec.name + "\n")
-    write_text(rootfs / "etc/hosts", f"127.0.0.1 localhost\n127.0.1.1 {rec.name}\n")
-    write_text(rootfs / "etc/machine-id", uuid.uuid4().hex + "\n", 0o444)
-    host.run(["ssh-keygen", "-A", "-f", str(rootfs)])
-    ssh_dir = rootfs / "root/.ssh"
-    ssh_dir.mkdir(mode=0o700, exist_ok=True)
-    pub = paths.ssh_key.with_suffix(".pub").read_text()
-    write_text(ssh_dir / "authorized_keys", pub, 0o600)
-    write_network(rootfs, rec)
-    (partial / "apt-upper").mkdir()
+    disk.populate(paths, rec, partial)
     save_machine(paths, rec, partial)
-    partial.rename(paths.machine(rec.name))
-
-
-def write_network(rootfs: Path, rec: MachineRecord) -> None:
-    write_text(
-        rootfs / NETWORK_FILE,
-        "# Written by sovmigrate lab: the static end of the host's ve-<name> link.\n"
-        "[Match]\nName=host0\n\n"
-        f"[Network]\nAddress={rec.address}/24\nGateway={rec.gateway}\n"
-        "LinkLocalAddressing=no\nIPv6AcceptRA=no\n",
-    )
+    final = paths.machine(rec.name)
+    if final.exists():  # a reinstall: swap the fresh machine in, then drop the old disk
+        old = paths.machines / f".{rec.name}.old"
+        final.rename(old)
+        partial.rename(final)
+        shutil.rmtree(old)
+    else:
+        partial.rename(final)
 
 
 def boot(paths: LabPaths, rec: MachineRecord) -> RunRecord:

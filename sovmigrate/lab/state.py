@@ -3,10 +3,11 @@
 Layout (every path derives from the root, so two labs never share anything but the host)::
 
     <root>/lab.lock                 flock held by every command that changes the lab
-    <root>/images/<suite>/          finished base image (renamed into place when complete)
+    <root>/images/<suite>-<recipe>/ finished base image (renamed into place when complete)
     <root>/apt-archives/            the APT package cache shared by all machines
     <root>/ssh/id_ed25519           the key Ansible and ``lab ssh`` use
-    <root>/machines/<name>/         one machine: machine.json, rootfs/, run.json while booted
+    <root>/machines/<name>/         one machine: machine.json, upper/ (its own files), rootfs/
+                                    (overlay mount point while booted), run.json while booted
     <root>/inventory.yml            Ansible inventory of every machine
     <root>/known_hosts              each machine's own host keys
 """
@@ -35,6 +36,7 @@ class MachineRecord:
     suite: str
     index: int
     binds: list[str] = field(default_factory=list)  # nspawn --bind=/--bind-ro= arguments
+    image: str = ""  # base image id under images/; "" for a machine with a full rootfs copy
 
     @property
     def address(self) -> str:
@@ -65,8 +67,8 @@ class LabPaths:
     def images(self) -> Path:
         return self.root / "images"
 
-    def image(self, suite: str) -> Path:
-        return self.images / suite
+    def image(self, ident: str) -> Path:
+        return self.images / ident
 
     @property
     def apt_cache(self) -> Path:
@@ -115,8 +117,9 @@ def list_machines(paths: LabPaths) -> list[MachineRecord]:
     """Every complete machine, by name. Half-made ones (``.name.partial``) are not machines."""
     if not paths.machines.is_dir():
         return []
-    recs = [load_machine(paths, d.name) for d in sorted(paths.machines.iterdir())]
-    return [r for r in recs if r is not None and not r.name.startswith(".")]
+    dirs = [d for d in sorted(paths.machines.iterdir()) if not d.name.startswith(".")]
+    recs = [load_machine(paths, d.name) for d in dirs]
+    return [r for r in recs if r is not None]
 
 
 def load_run(paths: LabPaths, name: str) -> RunRecord | None:
