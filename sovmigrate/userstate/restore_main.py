@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,15 @@ from sovmigrate.userstate import manifest_store
 from sovmigrate.userstate import report as report_mod
 from sovmigrate.userstate.restore import Outcome, Request, restore
 from sovmigrate.userstate.store import ResticStore
+
+
+def login_for(windows_name: str) -> str:
+    """Default Linux login of a Windows user: lowercased, ASCII-folded, POSIX-safe."""
+    folded = unicodedata.normalize("NFKD", windows_name).encode("ascii", "ignore").decode()
+    login = re.sub(r"[^a-z0-9._-]+", "-", folded.lower()).strip("-.")
+    if not login or not login[0].isalpha():
+        login = "u" + login
+    return login[:32]
 
 
 def result_of(o: Outcome) -> dict[str, Any]:
@@ -108,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
             out = _save(store, args.manifest)
         elif args.command == "list":
             out = [
-                {"user": c.sid, "name": c.name, "snapshot": c.snapshot.id}
+                {
+                    "user": c.sid,
+                    "name": c.name,
+                    "login": login_for(c.name) if c.name else "",
+                    "snapshot": c.snapshot.id,
+                }
                 for c in manifest_store.captured(store, args.host)
             ]
         else:
