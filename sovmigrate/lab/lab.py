@@ -279,14 +279,10 @@ class Lab:
         self.log(f"{rec.name}: booting")
         disk.mount(self.paths, rec)
         try:
-            new = machine.boot(self.paths, rec)
-        except BaseException:
-            disk.umount(self.paths, rec)
-            raise
-        save_run(self.paths, rec.name, new)
-        try:
+            new = machine.boot(self.paths, rec)  # stops its own nspawn if interrupted
+            save_run(self.paths, rec.name, new)
             network.wait_link(rec.link, lambda: machine.is_alive(self.paths, rec.name, new))
-            network.setup_host_side(rec)
+            network.setup_host_side(rec, self._tag(rec))
         except BaseException:
             self._stop(rec)
             raise
@@ -303,9 +299,12 @@ class Lab:
     def _poweroff(self, rec: MachineRecord) -> None:
         run = load_run(self.paths, rec.name)
         if run is not None:
-            if machine.is_alive(self.paths, rec.name, run):
+            alive = machine.is_alive(self.paths, rec.name, run)
+            if alive:
                 self.log(f"{rec.name}: powering off")
-            machine.stop(self.paths, rec.name, run)
+            machine.stop(self.paths, rec.name, run)  # also reaps an nspawn that exited alone
+            if alive:
+                network.wait_link_gone(rec.link)
         disk.umount(self.paths, rec)
 
     def _stop(self, rec: MachineRecord) -> None:
@@ -317,10 +316,11 @@ class Lab:
         clear_run(self.paths, rec.name)
 
     def _cleanup_network(self, rec: MachineRecord) -> None:
-        # nspawn deletes its veth pair on exit; a SIGKILLed one may not have.
-        if network.link_exists(rec.link):
-            host.run(["ip", "link", "delete", rec.link], check=False)
-        network.nat_remove(rec.name)
+        # Only this lab's own rule: a link named ve-<name> may belong to another lab's machine.
+        network.nat_remove(self._tag(rec))
+
+    def _tag(self, rec: MachineRecord) -> str:
+        return network.rule_tag(rec.name, self.paths.root)
 
     def _cleanup_partials(self) -> None:
         if self.paths.machines.is_dir():

@@ -65,7 +65,17 @@ def boot(paths: LabPaths, rec: MachineRecord) -> RunRecord:
         proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
         )
-    leader = _wait_leader(proc)
+    try:
+        leader = _wait_leader(proc)
+    except BaseException:
+        # Interrupted before the caller could record the process: it must not outlive us.
+        proc.terminate()
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
     return RunRecord(pid=proc.pid, leader=leader)
 
 

@@ -8,6 +8,7 @@ table disappears with the last rule.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -21,8 +22,10 @@ CHAIN = "postrouting"
 SUBNET_PREFIX = "10.231."
 
 
-def rule_tag(name: str) -> str:
-    return f"sovmigrate-lab {name}"
+def rule_tag(name: str, lab_root: Path) -> str:
+    # The lab directory is part of the tag: two labs may both have a machine called "ws1".
+    digest = hashlib.sha256(str(lab_root).encode()).hexdigest()[:8]
+    return f"sovmigrate-lab {name} {digest}"
 
 
 def host_gateways() -> dict[int, str]:
@@ -56,6 +59,16 @@ def link_exists(link: str) -> bool:
     return Path("/sys/class/net", link).exists()
 
 
+def wait_link_gone(link: str, timeout: float = 5) -> None:
+    """The kernel drops a veth pair when its container's namespace goes; give it a moment,
+    then delete what is left (only called for a link whose machine this lab just stopped)."""
+    deadline = time.monotonic() + timeout
+    while link_exists(link) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if link_exists(link):
+        host.run(["ip", "link", "delete", link], check=False)
+
+
 def wait_link(link: str, alive: object, timeout: float = 30) -> None:
     """Wait until nspawn has created the host end of the veth pair."""
     deadline = time.monotonic() + timeout
@@ -65,16 +78,16 @@ def wait_link(link: str, alive: object, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-def setup_host_side(rec: MachineRecord) -> None:
+def setup_host_side(rec: MachineRecord, tag: str) -> None:
     host.run(["ip", "addr", "replace", f"{rec.gateway}/24", "dev", rec.link])
     host.run(["ip", "link", "set", rec.link, "up"])
     # Forwarding stays on after the lab stops: other software on the host may rely on it too.
     Path("/proc/sys/net/ipv4/ip_forward").write_text("1\n")
-    nat_add(rec)
+    nat_add(rec, tag)
 
 
-def nat_add(rec: MachineRecord) -> None:
-    nat_remove(rec.name)
+def nat_add(rec: MachineRecord, tag: str) -> None:
+    nat_remove(tag)
     host.run(["nft", "add", "table", "ip", TABLE])
     host.run(
         [
@@ -91,8 +104,7 @@ def nat_add(rec: MachineRecord) -> None:
             "add rule ip",
             TABLE,
             CHAIN,
-            f'ip saddr 10.231.{rec.index}.0/24 oifname != "ve-*" masquerade '
-            f'comment "{rule_tag(rec.name)}"',
+            f'ip saddr 10.231.{rec.index}.0/24 oifname != "ve-*" masquerade comment "{tag}"',
         ]
     )
 
@@ -110,9 +122,9 @@ def nat_rules() -> dict[str, int]:
     return rules
 
 
-def nat_remove(name: str) -> None:
+def nat_remove(tag: str) -> None:
     rules = nat_rules()
-    handle = rules.pop(rule_tag(name), None)
+    handle = rules.pop(tag, None)
     if handle is not None:
         host.run(["nft", "delete rule ip", TABLE, CHAIN, "handle", str(handle)])
     if not rules and _table_exists():
