@@ -1,0 +1,136 @@
+"""The fleet commands as a user runs them: real CLI, real SQLite state store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+DATA = Path(__file__).parents[2] / "data" / "glpi"
+
+
+def sovmigrate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sovmigrate", *args, "--db", str(tmp_path / "state.db"),
+         "--inventories", str(tmp_path / "inventories")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+
+
+def machines(tmp_path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        return sorted(db.execute("SELECT name, state FROM machines").fetchall())
+
+
+def test_import_is_all_or_nothing_and_reimport_updates(tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed"
+    shutil.copytree(DATA / "good", mixed)
+    shutil.copy(DATA / "bad" / "bad-memory.json", mixed)
+    bad = sovmigrate(tmp_path, "fleet", "import", str(mixed), "--campaign", "c1")
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+    assert "bad-memory.json: content.hardware.memory: 'beaucoup' is not a number" in bad.stderr
+    assert not (tmp_path / "state.db").exists() or machines(tmp_path) == []
+
+    ok = sovmigrate(tmp_path, "fleet", "import", str(DATA / "good"), "--campaign", "c1")
+    assert ok.returncode == 0, ok.stderr
+    assert "4 machines from 5 files" in ok.stdout and "1 duplicates merged" in ok.stdout
+    first = machines(tmp_path)
+    assert [n for n, _ in first] == ["LILLE-NB-0007", "LYON-OLD-0042", "MIN-0001", "PARIS-LAT-0001"]
+    assert {s for _, s in first} == {"assessed"}
+
+    again = sovmigrate(tmp_path, "fleet", "import", str(DATA / "good"), "--campaign", "c1",
+                       "--format", "json")  # fmt: skip
+    summary = json.loads(again.stdout)
+    assert (summary["created"], summary["updated"]) == (0, 4)
+    assert machines(tmp_path) == first
+
+    skipping = sovmigrate(tmp_path, "fleet", "import", str(mixed), "--campaign", "c1",
+                          "--skip-invalid")  # fmt: skip
+    assert skipping.returncode == 0
+    assert "skipped: " in skipping.stderr and "bad-memory.json" in skipping.stderr
+    assert machines(tmp_path) == first
+
+
+def test_bad_csv_and_unknown_campaign_are_one_line_errors(tmp_path: Path) -> None:
+    bad = sovmigrate(tmp_path, "fleet", "import", str(DATA / "csv" / "bad-number.csv"),
+                     "--campaign", "c1")  # fmt: skip
+    assert bad.returncode == 2 and "line 3: column ram_mb: 'huit'" in bad.stderr
+    ok = sovmigrate(
+        tmp_path, "fleet", "import", str(DATA / "csv" / "fleet.csv"), "--campaign", "c1"
+    )
+    assert ok.returncode == 0, ok.stderr
+    unknown = sovmigrate(tmp_path, "diagnose", "--campaign", "nope")
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "sovmigrate: error: unknown campaign 'nope' (known: c1)"
+
+
+def test_diagnose_and_plan_outputs(tmp_path: Path) -> None:
+    assert (
+        sovmigrate(tmp_path, "fleet", "import", str(DATA / "good"), "--campaign", "c2").returncode
+        == 0
+    )
+    out = sovmigrate(tmp_path, "diagnose", "--campaign", "c2", "--format", "json")
+    data = json.loads(out.stdout)
+    assert data["machines"] == 4 and data["status"]["blocked"] >= 1
+    assert {r["code"] for r in data["reasons"]} >= {
+        "arch-32bit",
+        "disk-small",
+        "driver-missing-wifi",
+    }
+    assert 0 < data["figure"]["non_eu_proprietary_share"] <= 1
+    # the re-inventory of PARIS-LAT-0001 (later logdate) replaced its software list
+    assert data["unmatched"] == [] and data["by_axis"]["workstation"]["installs"] >= 2
+
+    table = sovmigrate(tmp_path, "diagnose", "--campaign", "c2", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(table.lstrip("\ufeff")), delimiter=";"))
+    lyon = next(r for r in rows if r["name"] == "LYON-OLD-0042")
+    assert lyon["status"] == "blocked" and "arch-32bit" in lyon["reasons"]
+
+    english = sovmigrate(tmp_path, "diagnose", "--campaign", "c2", "--lang", "en", "-o", "d.html")
+    assert english.returncode == 0 and '<html lang="en">' in (tmp_path / "d.html").read_text()
+
+    plan = sovmigrate(
+        tmp_path, "plan", "--campaign", "c2", "--start", "2027-05-06", "--format", "json"
+    )
+    assert plan.returncode == 0, plan.stderr
+    result = json.loads(plan.stdout)
+    assert result["start"] == "2027-05-07"  # 6 May 2027 is Ascension Thursday
+    assert {b["machine"] for b in result["blocked"]} == {"LYON-OLD-0042"}
+    waves = Path(result["inventories"])
+    assert sorted(p.stem for p in waves.iterdir()) == sorted(w["name"] for w in result["waves"])
+    pilot = yaml.safe_load((waves / "pilot.yml").read_text())
+    assert "PARIS-LAT-0001" in pilot["all"]["children"]["wave_pilot"]["hosts"]
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        stored = db.execute("SELECT count(*) FROM waves").fetchone()[0]
+        scheduled = db.execute("SELECT count(*) FROM machines WHERE state='scheduled'").fetchone()[
+            0
+        ]
+    assert stored == len(result["waves"]) and scheduled == 3
+
+    replan = sovmigrate(tmp_path, "plan", "--campaign", "c2", "--start", "2027-06-01")
+    assert replan.returncode == 0, replan.stderr
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        dates = {r[0] for r in db.execute("SELECT planned_for FROM waves")}
+    assert min(dates) == "2027-06-01"
+
+
+@pytest.mark.parametrize("args", [["--start", "demain"], ["--config", "absent/x.yml"]])
+def test_plan_bad_arguments(tmp_path: Path, args: list[str]) -> None:
+    assert (
+        sovmigrate(tmp_path, "fleet", "import", str(DATA / "good"), "--campaign", "c3").returncode
+        == 0
+    )
+    out = sovmigrate(tmp_path, "plan", "--campaign", "c3", *args)
+    if args[0] == "--start":
+        assert out.returncode == 2 and "--start: 'demain' is not a date" in out.stderr
+    else:
+        assert out.returncode == 0  # a missing settings file means the defaults
