@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sovmigrate.errors import StateConflict
 from sovmigrate.run.cancel import CancelToken
 from sovmigrate.run.options import Progress, RunOptions
 from sovmigrate.run.reinstall import Reinstaller
-from sovmigrate.state import Machine, Store, Wave
+from sovmigrate.state import Machine, MachineRecord, Store, Wave
 from sovmigrate.state.pipeline import StageOutcome, begin_stage, finish_stage
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def run_reinstall_batch(
 ) -> None:
     # Store writes stay on this thread (SQLite connections are per thread); workers only act.
     pending = list(batch)
-    active: dict[Future[None], tuple[Machine, int]] = {}
+    active: dict[Future[dict[str, Any] | None], tuple[Machine, int]] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(options.forks, len(batch)))) as pool:
         while pending or active:
             while pending and len(active) < options.forks and not cancel.cancelled:
@@ -50,6 +50,8 @@ def run_reinstall_batch(
             for future in done:
                 machine, run_id = active.pop(future)
                 error = future.exception()
+                if error is None and future.result():
+                    _refresh_vars(store, machine, future.result() or {})
                 outcome = (
                     StageOutcome(ok=True)
                     if error is None
@@ -62,3 +64,12 @@ def run_reinstall_batch(
                 else:
                     summary.ok.append(machine.name)
                     progress.host_changed("reinstall", machine.name, "ok", "")
+
+
+def _refresh_vars(store: Store, machine: Machine, new_vars: dict[str, Any]) -> None:
+    """A re-created machine may have a new address: the next stages must reach it there."""
+    campaign = next(c for c in store.campaigns() if c.id == machine.campaign_id)
+    merged = {**machine.vars, **new_vars}
+    store.upsert_machines(
+        campaign, [MachineRecord(machine.name, machine.site, machine.facts, merged)]
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
+import yaml
 
 from sovmigrate.errors import OperationFailed, UsageError
 from sovmigrate.state import Machine
@@ -28,7 +29,9 @@ _TEMPLATES = jinja2.Environment(
 
 
 class Reinstaller(Protocol):
-    def reinstall(self, machine: Machine) -> None: ...
+    def reinstall(self, machine: Machine) -> dict[str, Any] | None:
+        """Wipe and reinstall; return new inventory variables if the address changed."""
+        ...
 
 
 @dataclass
@@ -37,14 +40,24 @@ class LabReinstaller:
 
     lab: Any  # sovmigrate.lab.Lab
 
-    def reinstall(self, machine: Machine) -> None:
+    def reinstall(self, machine: Machine) -> dict[str, Any] | None:
         if hasattr(self.lab, "reinstall"):
             self.lab.reinstall(machine.name)
-            return
-        # A lab without reinstall(): destroying the machine and creating it again from the
-        # clean base image is the same operation (fresh root file system, new host keys).
-        self.lab.destroy([machine.name])
-        self.lab.up([machine.name])
+        else:
+            # A lab without reinstall(): destroying the machine and creating it again from the
+            # clean base image is the same operation (fresh root file system, new host keys).
+            self.lab.destroy([machine.name])
+            self.lab.up([machine.name])
+        return lab_host_vars(self.lab, machine.name)
+
+
+def lab_host_vars(lab: Any, name: str) -> dict[str, Any] | None:
+    """The lab inventory's variables for ``name`` (its address may change on re-creation)."""
+    path = getattr(lab, "inventory_path", None) or lab.paths.inventory
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    hosts = data.get("all", {}).get("children", {}).get("lab", {}).get("hosts", {})
+    found = hosts.get(name)
+    return dict(found) if isinstance(found, dict) else None
 
 
 def mac_of(machine: Machine) -> str:
@@ -98,7 +111,7 @@ class PxeReinstaller:
             path.write_text(_TEMPLATES.get_template(template).render(**context), encoding="utf-8")
         return list(files)
 
-    def reinstall(self, machine: Machine) -> None:
+    def reinstall(self, machine: Machine) -> dict[str, Any] | None:
         entries = self.render(machine)
         address = str(machine.vars.get("ansible_host", machine.name))
         port = int(machine.vars.get("ansible_port", 22))
@@ -113,6 +126,7 @@ class PxeReinstaller:
         wait_for_ssh(address, port, self.timeout, self.poll)
         for entry in entries[1:]:  # keep the preseed for the audit, drop the boot entries
             entry.unlink(missing_ok=True)
+        return None
 
 
 def wait_for_ssh(address: str, port: int, timeout: float, poll: float) -> None:
