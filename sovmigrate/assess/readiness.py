@@ -13,7 +13,7 @@ from typing import Any
 from sovmigrate.assess.catalogue import Catalogue, Entry
 from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import PciTable
-from sovmigrate.fleet.model import UNKNOWN, Machine
+from sovmigrate.fleet.model import UNKNOWN, Controller, Machine
 
 READY, NEEDS_ACTION, BLOCKED = "ready", "needs-action", "blocked"
 STATUSES = (READY, NEEDS_ACTION, BLOCKED)
@@ -69,6 +69,7 @@ class Assessor:
         drivers = self.rules.get("drivers", {})
         self.driver_classes: dict[str, str] = {str(k): v for k, v in drivers["classes"].items()}
         self.bus_only = frozenset(drivers.get("bus_only_modules", ()))
+        self._driver_cache: dict[tuple[str, str, str], str | None] = {}
 
     def _reason(self, found: list[Reason], code: str, **params: Any) -> None:
         rule = self.rules["rules"].get(code)
@@ -101,23 +102,29 @@ class Assessor:
         if m.firmware == UNKNOWN:
             self._reason(found, "firmware-unknown")
 
+    def _missing_driver(self, c: Controller) -> str | None:
+        """The reason code for a controller without driver, None when fine (cached)."""
+        key = (c.vendor, c.device, c.pciclass)
+        if key in self._driver_cache:
+            return self._driver_cache[key]
+        code = None
+        kind = next((v for k, v in self.driver_classes.items() if c.pciclass.startswith(k)), None)
+        if kind is not None:
+            modules = set(self.pci.modules(c.vendor, c.device, c.pciclass)) - self.bus_only
+            if not modules:
+                code = {"wifi": "driver-missing-wifi", "network": "driver-missing-network"}.get(
+                    kind, "driver-missing-other"
+                )
+        self._driver_cache[key] = code
+        return code
+
     def _drivers(self, m: Machine, found: list[Reason]) -> None:
         reported: set[str] = set()
         for c in m.controllers:
-            kind = next(
-                (v for k, v in self.driver_classes.items() if c.pciclass.startswith(k)), None
-            )
-            if kind is None:
-                continue
-            modules = set(self.pci.modules(c.vendor, c.device, c.pciclass)) - self.bus_only
-            if modules:
-                continue
-            code = {"wifi": "driver-missing-wifi", "network": "driver-missing-network"}.get(
-                kind, "driver-missing-other"
-            )
-            device = f"{c.vendor}:{c.device}" + (f" {c.name}" if c.name else "")
-            if code not in reported:
+            code = self._missing_driver(c)
+            if code is not None and code not in reported:
                 reported.add(code)
+                device = f"{c.vendor}:{c.device}" + (f" {c.name}" if c.name else "")
                 self._reason(found, code, device=device)
 
     def _software(
