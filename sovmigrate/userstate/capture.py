@@ -10,12 +10,13 @@ from typing import Any
 
 from sovmigrate.errors import EnvironmentProblem, OperationFailed, UsageError
 from sovmigrate.userstate import manifest as manifest_io
+from sovmigrate.userstate import manifest_store
 from sovmigrate.userstate import rules as rules_mod
 from sovmigrate.userstate.discovery import UserProfile, discover_users
 from sovmigrate.userstate.manifest import Manifest, SnapshotRef
 from sovmigrate.userstate.scan import Scanner, drive_manifest, user_manifest
 from sovmigrate.userstate.source import Blocker, Volume, open_volume
-from sovmigrate.userstate.store import ResticStore
+from sovmigrate.userstate.store import NoRepository, ResticStore, Snapshot
 from sovmigrate.userstate.verify import verify_snapshot
 
 INSPECT_FORMAT = "sovmigrate-inspect"
@@ -133,20 +134,29 @@ def capture(
             raise VolumeBlocked(volume.blockers)
         say(f"reading {source}")
         manifests = scan_volume(volume, options)
-        store.init_if_absent()
-        store.unlock()
+        # Each restic run costs ~0.5 s of key derivation: listing snapshots doubles as the
+        # "does the repository exist, is the password right" probe.
+        try:
+            earlier = store.snapshots(host=options.host)
+            store.unlock()  # locks left by a killed run
+        except NoRepository:
+            store.run(["init"], what="init")
+            earlier = []
         for m in manifests:
-            _capture_one(store, volume.root, m, options, say)
+            _capture_one(store, volume.root, m, options, say, earlier)
     if manifest_out is not None:
         manifest_io.write(manifest_out, manifests)
     return manifests
 
 
-def _capture_one(store: ResticStore, root: Path, m: Manifest, options: Options, say: Log) -> None:
+def _capture_one(
+    store: ResticStore, root: Path, m: Manifest, options: Options, say: Log, earlier: list[Snapshot]
+) -> None:
     label = m.name or "drive data"
     sid = m.sid or "drive"
     if not m.entries:
         m.verified = True
+        manifest_store.save(store, m)  # restore reads what did not migrate from the store
         say(f"{label}: nothing to capture")
         return
     tags = [f"host:{options.host}", f"sid:{sid}", f"kind:{m.kind}"]
@@ -154,7 +164,8 @@ def _capture_one(store: ResticStore, root: Path, m: Manifest, options: Options, 
         tags.append(f"wave:{options.wave}")
     if m.name:
         tags.append(f"user:{m.name}")
-    previous = store.snapshots(host=options.host, sid=sid)
+    # The last snapshot of this user on this host: restic skips re-reading unchanged files.
+    previous = [s for s in earlier if s.tag("sid") == sid]
     parent = previous[-1].id if previous else None
     say(f"{label}: backing up {len(m.entries)} files, {m.total_bytes} bytes")
     snapshot_id = store.backup(
@@ -165,4 +176,6 @@ def _capture_one(store: ResticStore, root: Path, m: Manifest, options: Options, 
         raise OperationFailed(f"capture of {label} not verified: {verdict.summary()}")
     m.snapshot = SnapshotRef(id=snapshot_id, tags=tags, repository=store.repo)
     m.verified = True
+    # Saved only once verified: a manifest in the store always describes a good snapshot.
+    manifest_store.save(store, m)
     say(f"{label}: snapshot {snapshot_id} verified ({verdict.summary()})")

@@ -36,6 +36,10 @@ _UNREACHABLE = (
 )
 
 
+class NoRepository(EnvironmentProblem):
+    """No restic repository at that location (yet)."""
+
+
 @dataclass
 class Snapshot:
     id: str
@@ -107,7 +111,7 @@ class ResticStore:
         if any(s in low for s in _UNREACHABLE):
             return EnvironmentProblem(f"store unreachable: {self.repo}: {last}")
         if any(s in low for s in _MISSING):
-            return EnvironmentProblem(f"no restic repository at {self.repo}")
+            return NoRepository(f"no restic repository at {self.repo}")
         return OperationFailed(f"restic {what} failed on {self.repo}: {last}")
 
     def run(self, args: list[str], *, cwd: Path | None = None, what: str = "") -> str:
@@ -131,10 +135,8 @@ class ResticStore:
         """True when a repository answers with this password (wrong password: error)."""
         try:
             self.run(["cat", "config"], what="open")
-        except EnvironmentProblem as exc:
-            if str(exc).startswith("no restic repository"):
-                return False
-            raise
+        except NoRepository:
+            return False
         except OperationFailed:
             # A local path that does not exist yet gives restic's generic "unable to open".
             remote = self.repo.startswith(("sftp:", "s3:", "rest:", "b2:", "azure:", "gs:"))
