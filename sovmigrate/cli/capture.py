@@ -25,6 +25,11 @@ from sovmigrate.userstate.store import ResticStore
     type=click.Path(dir_okay=False, path_type=Path),
     help="File holding the store password (never given on the command line).",
 )
+@click.option(
+    "--ssh-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="ssh_config for an sftp: store (key, port, known hosts).",
+)
 @click.option("--host", required=True, help="Workstation name (snapshot host and tag).")
 @click.option("--wave", default="", help="Wave name, tagged on every snapshot.")
 @click.option("--user", "users", multiple=True, help="Capture only this user (name or SID).")
@@ -46,6 +51,7 @@ def capture_cmd(
     source: Path,
     repo: str,
     password_file: Path,
+    ssh_config: Path | None,
     host: str,
     wave: str,
     users: tuple[str, ...],
@@ -58,7 +64,7 @@ def capture_cmd(
     Exit 0 only when every capture is verified. A hibernated, dirty or BitLocker volume is
     refused before anything is written to the store.
     """
-    store = ResticStore(repo, password_file)
+    store = ResticStore(repo, password_file, ssh_config=ssh_config)
     options = Options(host=host, wave=wave, users=list(users) or None, rules_file=rules)
     log = (lambda m: click.echo(m, err=True)) if fmt == "text" else None
     manifests = capture(source, store, options, manifest_out, log=log)

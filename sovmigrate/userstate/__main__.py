@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("source")
     cap.add_argument("--store", required=True)
     cap.add_argument("--password-file", required=True, type=Path)
+    cap.add_argument("--ssh-config", type=Path)
     cap.add_argument("--host", required=True)
     cap.add_argument("--wave", default="")
     cap.add_argument("--user", action="append")
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "inspect":
             print(json.dumps(inspect(Path(args.source), args.rules), indent=1, ensure_ascii=False))
             return 0
-        store = ResticStore(args.store, args.password_file)
+        store = ResticStore(args.store, args.password_file, ssh_config=args.ssh_config)
         options = Options(host=args.host, wave=args.wave, users=args.user, rules_file=args.rules)
         manifests = capture(
             Path(args.source),

@@ -62,10 +62,18 @@ def tag_value(value: str) -> str:
 class ResticStore:
     """One restic repository. ``repo`` is what restic takes after ``-r``."""
 
-    def __init__(self, repo: str, password_file: Path, *, restic: str = "restic") -> None:
+    def __init__(
+        self,
+        repo: str,
+        password_file: Path,
+        *,
+        restic: str = "restic",
+        ssh_config: Path | None = None,
+    ) -> None:
         self.repo = str(repo)
         self.password_file = Path(password_file)
         self.restic = restic
+        self.ssh_config = ssh_config  # for sftp: an ssh_config (key, port, known hosts)
         if not self.password_file.is_file():
             raise UsageError(f"password file not found: {self.password_file}")
 
@@ -97,6 +105,8 @@ class ResticStore:
         else:  # sftp:user@host:/path
             hostpart = rest.split(":", 1)[0]
         cmd = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
+        if self.ssh_config:
+            cmd += ["-F", str(self.ssh_config)]
         if port:
             cmd += ["-p", port]
         return [*cmd, hostpart, "-s", "sftp"]

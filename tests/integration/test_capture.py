@@ -153,6 +153,10 @@ def test_capture_is_complete_verified_and_read_only(
     for f in description.files:
         if f.owner == user.name and f.expected == "selected":
             assert sha256(tmp_path / "restored" / f.path) == f.sha256, f.path
+        if f.owner == user.name and f.path.endswith("telecharge.pdf"):
+            # the alternate data stream travelled as an extended attribute
+            zone = os.getxattr(tmp_path / "restored" / f.path, "user.Zone.Identifier")
+            assert b"ZoneId=3" in zone
     assert sha256(image) == before
 
 

@@ -174,3 +174,30 @@ def test_full_store_is_one_line_and_stays_consistent(
     restic = ResticStore(str(store), password)
     restic.unlock()
     restic.check()
+
+
+def test_mounted_directory_source_is_checked_through_its_device(
+    tmp_path: Path, password: Path
+) -> None:
+    image = tmp_path / "windows.img"
+    build_windows_disk(image, seed=4, variant="dirty", size_knob=0, huge_file=False)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    subprocess.run(["ntfs-3g", "-o", "ro", str(image), str(mnt)], check=True)
+    try:
+        inspect = sovmigrate("windows", "inspect", str(mnt), "--format", "json")
+        assert inspect.returncode == 0, inspect.stderr
+        assert '"code": "dirty"' in inspect.stdout and '"users": [' in inspect.stdout
+        refused = sovmigrate(
+            "capture",
+            str(mnt),
+            "--store",
+            str(tmp_path / "store"),
+            "--password-file",
+            str(password),
+            "--host",
+            "pc-dir",
+        )
+        assert_one_line_error(refused, 3, "shut down fully")
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
