@@ -41,6 +41,9 @@ def _register() -> None:
 
     for command in fleet_commands:
         main.add_command(command)
+    from sovmigrate.cli.postcheck import postcheck_cmd
+
+    main.add_command(postcheck_cmd)
     pass
 
 
