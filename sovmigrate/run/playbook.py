@@ -150,12 +150,14 @@ def run_playbook_batch(
             continue
         reason = host.reason or "did not reach the end of the stage (the play stopped)"
         result = "unreachable" if host.status == "unreachable" else "failed"
+        # What the playbook reported before failing (e.g. which user was not verified) is kept.
+        reported = outcome_from(stage, host.result).users
         after = finish_stage(
             store,
             machine.id,
             stage,
             run_id,
-            StageOutcome(ok=False, reason=reason, result=result),
+            StageOutcome(ok=False, reason=reason, result=result, users=reported),
             options.actor,
         )
         _count(summary, after, name, stage)
