@@ -1,9 +1,10 @@
 # frozen_string_literal: true
 
-# The controller's SSH key pair, made on the host by the Vagrantfile itself (Ruby's OpenSSL,
-# which every Vagrant ships), so that neither VM has to be up before the other can be
-# provisioned and no host needs ssh-keygen. The pair lives under .vagrant/ (never committed) and
-# is reused by every later `vagrant up` and `vagrant provision`.
+# SSH key pairs made on the host by the Vagrantfile itself (Ruby's OpenSSL, which every Vagrant
+# ships), so that neither VM has to be up before the other can be provisioned and no host needs
+# ssh-keygen: the controller's key (root on the workstation) and the store key (the workstation
+# writing to the restic store on the controller over SFTP). They live under .vagrant/ (never
+# committed) and are reused by every later `vagrant up` and `vagrant provision`.
 require "base64"
 require "fileutils"
 require "openssl"
@@ -30,8 +31,8 @@ module SovmigrateKeys
   end
 
   # Returns [private_key_path, public_key_line]; creates the pair on first use only.
-  def ensure_pair(dir, comment = "sovmigrate-vagrant-controller")
-    private_path = File.join(dir, "controller_key")
+  def ensure_pair(dir, name, comment = "sovmigrate-vagrant-#{name}")
+    private_path = File.join(dir, name)
     public_path = "#{private_path}.pub"
     unless File.exist?(private_path) && File.exist?(public_path)
       FileUtils.mkdir_p(dir)
