@@ -36,14 +36,15 @@ Binary::apt::APT::Keep-Downloaded-Packages "true";
 
 
 # Lab machines are disposable: a unit that hangs at shutdown must not hold up `lab down`
-# (measured: root's user@0.service, started by every SSH login, could take 30 s to stop).
+# (measured: root's user@0.service, started by every SSH login, hangs at stop in these
+# containers until its stop timeout, by default 90 s; every other unit stops at once).
 STOP_TIMEOUTS = """# sovmigrate lab: power off quickly
 [Manager]
-DefaultTimeoutStopSec=10s
+DefaultTimeoutStopSec=5s
 """
 USER_STOP = """# sovmigrate lab: power off quickly
 [Service]
-TimeoutStopSec=5s
+TimeoutStopSec=1s
 """
 # Bump when _customize changes: cached images of an older recipe are rebuilt.
 RECIPE_VERSION = "2"
