@@ -342,6 +342,15 @@ def vagrant_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     shutil.copy(ROOT / "Vagrantfile", work / "Vagrantfile")
     shutil.copytree(ROOT / "vagrant", work / "vagrant")
     (work / "fake_vagrant.rb").write_text(FAKE_VAGRANT)
+    # The store key made beforehand (the Vagrantfile reuses an existing pair): RSA generation in
+    # Ruby takes seconds, and the controller key below already exercises it.
+    keys = work / ".vagrant" / "sovmigrate"
+    keys.mkdir(parents=True)
+    store = keys / "store_key"
+    subprocess.run(
+        [*("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-f"), str(store)],
+        check=True,
+    )
     done = subprocess.run(
         ["ruby", str(work / "fake_vagrant.rb"), str(work / "Vagrantfile")],
         capture_output=True,
