@@ -19,6 +19,23 @@ from sovmigrate.report.i18n import Translator, register
 from sovmigrate.state import STAGES, Campaign, Store, Wave
 from sovmigrate.state.pipeline_states import ALL_STATES
 
+_STATE_NAMES = {
+    "discovered": ("découvert", "discovered"),
+    "assessed": ("évalué", "assessed"),
+    "scheduled": ("planifié", "scheduled"),
+    "prechecked": ("vérifié", "prechecked"),
+    "captured": ("sauvegardé", "captured"),
+    "provisioned": ("réinstallé", "provisioned"),
+    "configured": ("configuré", "configured"),
+    "restored": ("restauré", "restored"),
+    "postchecked": ("contrôlé", "postchecked"),
+    "done": ("migré", "done"),
+    "failed": ("en échec", "failed"),
+    "excluded": ("exclu", "excluded"),
+    "rolled_back": ("revenu en arrière", "rolled back"),
+}
+register({f"wave.state.{k}": {"fr": fr, "en": en} for k, (fr, en) in _STATE_NAMES.items()})
+
 register(
     {
         "wave.title": {"fr": "Vague {wave}", "en": "Wave {wave}"},
@@ -190,7 +207,9 @@ def html(data: dict[str, Any], lang: str) -> str:
             (_("wave.excluded"), stopped, "warn" if stopped else ""),
         ]
     )
-    donut = charts.donut_chart(list(states.items()), title=_("wave.states"))
+    donut = charts.donut_chart(
+        [(_(f"wave.state.{k}"), v) for k, v in states.items()], title=_("wave.states")
+    )
     durations = [
         (r["stage"], r["average_seconds"])
         for r in data["stages"]
@@ -218,7 +237,7 @@ def html(data: dict[str, Any], lang: str) -> str:
             [
                 m["name"],
                 m["site"] or "",
-                badge(m["state"], _TONE.get(m["state"], "")),
+                badge(_(f"wave.state.{m['state']}"), _TONE.get(m["state"], "")),
                 trail,
                 users,
                 round(total, 1),
