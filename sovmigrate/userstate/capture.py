@@ -17,6 +17,7 @@ from sovmigrate.userstate.manifest import Manifest, SnapshotRef
 from sovmigrate.userstate.scan import Scanner, drive_manifest, user_manifest
 from sovmigrate.userstate.source import Blocker, Volume, open_volume
 from sovmigrate.userstate.store import NoRepository, ResticStore, Snapshot
+from sovmigrate.userstate.targets import backup_targets
 from sovmigrate.userstate.verify import verify_snapshot
 
 INSPECT_FORMAT = "sovmigrate-inspect"
@@ -168,9 +169,7 @@ def _capture_one(
     previous = [s for s in earlier if s.tag("sid") == sid]
     parent = previous[-1].id if previous else None
     say(f"{label}: backing up {len(m.entries)} files, {m.total_bytes} bytes")
-    snapshot_id = store.backup(
-        root, [m.volume_path(e) for e in m.entries], host=options.host, tags=tags, parent=parent
-    )
+    snapshot_id = store.backup(root, backup_targets(m), host=options.host, tags=tags, parent=parent)
     verdict = verify_snapshot(store, m, snapshot_id)
     if not verdict.ok:
         raise OperationFailed(f"capture of {label} not verified: {verdict.summary()}")

@@ -184,8 +184,9 @@ class ResticStore:
     ) -> str:
         """Back up ``paths`` (relative to ``cwd``) exactly; return the new snapshot id.
 
-        The list goes through a NUL-separated file, so any file name survives, and only
-        files are listed: restic never receives a path that crosses a link.
+        The list goes through a NUL-separated file, so any file name survives. The caller
+        guarantees no path crosses a link (see targets.py): restic follows a link that lies
+        inside a path it is given.
         """
         with tempfile.NamedTemporaryFile("wb", prefix="sovmigrate-files-", delete=False) as f:
             f.write(b"".join(os.fsencode(p) + b"\0" for p in paths))

@@ -25,10 +25,13 @@ class Verdict:
     checked_bytes: int = 0
     missing: list[str] = field(default_factory=list)
     different: list[str] = field(default_factory=list)
+    # Files in the snapshot the manifest does not list: restic took more than was selected
+    # (a followed link, an excluded file). Not a loss, but the capture is not what it says.
+    unexpected: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.different
+        return not self.missing and not self.different and not self.unexpected
 
     def summary(self) -> str:
         parts = []
@@ -36,6 +39,10 @@ class Verdict:
             parts.append(f"{len(self.missing)} missing (first: {self.missing[0]})")
         if self.different:
             parts.append(f"{len(self.different)} different (first: {self.different[0]})")
+        if self.unexpected:
+            parts.append(
+                f"{len(self.unexpected)} not in the manifest (first: {self.unexpected[0]})"
+            )
         return ", ".join(parts) or f"{self.checked} files verified"
 
 
@@ -45,11 +52,12 @@ def verify_snapshot(store: ResticStore, manifest: Manifest, snapshot_id: str) ->
     seen = set()
     with store.dump_tar(snapshot_id) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
-            if not member.isfile():
+            if member.isdir():
                 continue
             name = member.name.lstrip("/")
             wanted = expected.get(name)
-            if wanted is None:
+            if wanted is None or not member.isfile():
+                verdict.unexpected.append(name)
                 continue
             seen.add(name)
             if member.size != wanted.size:

@@ -19,6 +19,7 @@ import pytest
 from sovmigrate.lab.windisk import DiskDescription, build_windows_disk
 from sovmigrate.userstate import manifest as manifest_io
 from sovmigrate.userstate.store import ResticStore
+from sovmigrate.userstate.verify import verify_snapshot
 
 pytestmark = [
     pytest.mark.integration,
@@ -166,9 +167,19 @@ def test_second_capture_adds_no_data_and_runs_on_debian_python(
     image, _ = small_disk
     store = tmp_path / "store"
     args = ["--store", str(store), "--password-file", str(password), "--host", "pc-small"]
-    assert sovmigrate("capture", str(image), *args).returncode == 0
+    out = tmp_path / "manifest.json"
+    assert sovmigrate("capture", str(image), *args, "--manifest", str(out)).returncode == 0
     restic = ResticStore(str(store), password)
     first = restic.raw_size()
+    # The verifier can say no: a changed hash, a file the manifest does not list.
+    m = manifest_io.read(out)[0]
+    assert m.snapshot is not None
+    assert verify_snapshot(restic, m, m.snapshot.id).ok
+    m.entries[0].sha256 = "0" * 64
+    dropped = m.entries.pop()
+    verdict = verify_snapshot(restic, m, m.snapshot.id)
+    assert verdict.different == [m.volume_path(m.entries[0])]
+    assert verdict.unexpected == [m.volume_path(dropped)]
     # The roles' way: Debian's python3 with python3-hivex, no virtualenv, no click.
     repo_root = Path(__file__).resolve().parents[2]
     again = subprocess.run(
