@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from sovmigrate.userstate.capture import Options, capture
 from sovmigrate.userstate.store import ResticStore
@@ -66,8 +69,26 @@ def capture_cmd(
     """
     store = ResticStore(repo, password_file, ssh_config=ssh_config)
     options = Options(host=host, wave=wave, users=list(users) or None, rules_file=rules)
-    log = (lambda m: click.echo(m, err=True)) if fmt == "text" else None
-    manifests = capture(source, store, options, manifest_out, log=log)
+    if fmt == "text" and sys.stderr.isatty():
+        with Progress(
+            TextColumn("{task.description}"),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task("reading and hashing", total=None)
+            options.progress = lambda n: progress.advance(task, n)
+            manifests = capture(
+                source,
+                store,
+                options,
+                manifest_out,
+                log=lambda m: progress.console.print(m, markup=False),
+            )
+    else:
+        log = (lambda m: click.echo(m, err=True)) if fmt == "text" else None
+        manifests = capture(source, store, options, manifest_out, log=log)
     if fmt == "json":
         click.echo(
             json.dumps(

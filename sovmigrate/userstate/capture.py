@@ -37,6 +37,7 @@ class Options:
     wave: str = ""
     users: list[str] | None = None  # names or SIDs; None = all users and the drive data
     rules_file: Path | None = None
+    progress: Callable[[int], None] | None = None  # called with each chunk of bytes hashed
 
 
 def _select(users: list[UserProfile], wanted: list[str] | None) -> list[UserProfile]:
@@ -54,7 +55,7 @@ def scan_volume(volume: Volume, options: Options, hashing: bool = True) -> list[
     rules = rules_mod.load(options.rules_file)
     users = discover_users(volume.root)
     chosen = _select(users, options.users)
-    scanner = Scanner(volume.root, rules, hashing=hashing)
+    scanner = Scanner(volume.root, rules, hashing=hashing, progress=options.progress)
     manifests = [
         user_manifest(scanner, u, options.host, options.wave, [o for o in users if o is not u])
         for u in chosen
