@@ -532,3 +532,12 @@ def test_ansible_builder_accepts_the_definition(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     copied = tmp_path / "context" / "_build"
     assert (copied / "requirements.txt").is_file() and (copied / "bindep.txt").is_file()
+    # The package the roles' engine bundle is built from, laid out as an installable project.
+    source = copied / "sovmigrate-src"
+    assert (source / "pyproject.toml").is_file()
+    assert (source / "sovmigrate" / "userstate" / "bundle.py").is_file()
+
+
+def test_execution_environment_copies_files_that_exist() -> None:
+    for item in _ee().get("additional_build_files", []):
+        assert (EE.parent / item["src"]).exists(), f"additional_build_files: {item['src']} missing"
