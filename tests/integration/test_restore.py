@@ -207,3 +207,25 @@ def test_tampered_store_is_detected_and_named(captured: Captured, tmp_path: Path
     assert result.returncode in (1, 2), result.stderr
     assert "damaged" in result.stderr and "nothing was restored" in result.stderr
     assert not [p for p in home.rglob("*") if p.is_file() and p.name != "user-dirs.dirs"]
+
+
+@pytest.mark.parametrize(
+    ("variant", "words"),
+    [("hibernated", "disable Fast Startup"), ("bitlocker", "recovery key needed")],
+)
+def test_precheck_names_cause_and_fix(
+    captured: Captured, tmp_path: Path, variant: str, words: str
+) -> None:
+    image = tmp_path / "windows.img"
+    build_windows_disk(image, seed=3, variant=variant, size_knob=200_000, huge_file=False)
+    argv = [sys.executable, "-m", "sovmigrate.userstate.restore_main", "precheck", str(image)]
+    argv += ["--store", str(captured.store), "--password-file", str(captured.password)]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert result.returncode == 3, result.stderr
+    out = json.loads(result.stdout)
+    assert out["ok"] is False and words in out["reason"]
+    clean = subprocess.run(
+        [*argv[:4], str(captured.image), *argv[5:]], capture_output=True, text=True, check=False
+    )
+    assert clean.returncode == 0, clean.stdout
+    assert json.loads(clean.stdout)["data_bytes"] == sum(m.total_bytes for m in captured.manifests)
