@@ -23,6 +23,10 @@ from sovmigrate.fleet.sources import iter_sources
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_FROM = 2000
+# Measured on 2 cores: unpickling a parsed machine costs a third of parsing it, and with other
+# work on the machine two workers were twice slower than one process. Use a pool only when
+# there are cores to spare.
+MIN_CPUS_FOR_POOL = 4
 _BATCH = 500
 
 
@@ -123,7 +127,9 @@ def load_fleet(
         raise UsageError(f"no inventory file (.json, .csv) in {', '.join(map(str, paths))}")
     merger = _Merger()
     skipped: list[tuple[str, str]] = []
-    for name, result in _parsed(items, workers or min(4, os.cpu_count() or 1)):
+    cpus = os.cpu_count() or 1
+    default = min(4, cpus - 1) if cpus >= MIN_CPUS_FOR_POOL else 1
+    for name, result in _parsed(items, workers or default):
         if isinstance(result, str):
             if not skip_invalid:
                 raise InvalidInventory(result)
