@@ -85,4 +85,3 @@ class Machine:
         values["users"] = tuple(data.get("users", ()))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
-
