@@ -233,7 +233,9 @@ def _extravars(values: tuple[str, ...]) -> dict[str, Any]:
     type=click.Path(path_type=Path),
     help="Artifacts root (env SOVMIGRATE_ARTIFACTS_DIR, default artifacts/).",
 )
-@click.option("--event-data", type=click.Choice(["auto", "full", "failed_only"]), default="auto")
+@click.option(
+    "--event-data", type=click.Choice(["auto", "full", "failed_only", "omit"]), default="auto"
+)
 @click.option("-e", "--extra-vars", "extra", multiple=True, help="key=value or @file.yml")
 @click.option("--inventory-dir", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=_FORMATS, default="text")

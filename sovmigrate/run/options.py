@@ -42,8 +42,11 @@ class RunOptions:
         default_factory=lambda: Path(os.environ.get("SOVMIGRATE_ARTIFACTS_DIR", "artifacts"))
     )
     keep_artifacts: int = 30  # stage-run artifact directories kept per wave
-    event_data: str = "auto"  # full | failed_only | auto
+    event_data: str = "auto"  # auto | full | failed_only | omit
     extravars: dict[str, Any] = field(default_factory=dict)
+    # Vars files given to ansible-playbook as ``-e @file``: secrets (vault passwords, restic
+    # passwords) stay in their file; neither artifacts nor ``ps`` ever show their values.
+    secret_vars_files: list[Path] = field(default_factory=list)
     envvars: dict[str, str] = field(default_factory=dict)
     ansible_config: Path | None = field(
         default_factory=lambda: (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ansible_runner
@@ -60,7 +62,9 @@ def _event_mode(stage: str, hosts: int, options: RunOptions) -> dict[str, bool]:
     mode = options.event_data
     if mode == "auto":
         mode = "failed_only" if hosts > FAILED_ONLY_ABOVE and stage not in NEEDS_RESULTS else "full"
-    return {"only_failed_event_data": mode == "failed_only", "omit_event_data": False}
+    # "omit": no event data at all; success still comes from the marker line, a failure keeps
+    # no reason beyond "did not reach the end of the stage".
+    return {"only_failed_event_data": mode == "failed_only", "omit_event_data": mode == "omit"}
 
 
 def run_playbook_batch(
@@ -131,6 +135,7 @@ def run_playbook_batch(
         event_handler=collector,
         cancel_callback=cancel,
         quiet=True,
+        cmdline=_vars_files(options),
         rotate_artifacts=options.keep_artifacts,
         **_event_mode(stage, len(runs), options),
     )
@@ -162,6 +167,11 @@ def run_playbook_batch(
         )
         _count(summary, after, name, stage)
         progress.host_changed(stage, name, "failed", reason)
+
+
+def _vars_files(options: RunOptions) -> str | None:
+    args = [f"-e @{shlex.quote(str(Path(p).resolve()))}" for p in options.secret_vars_files]
+    return " ".join(args) or None
 
 
 def _count(summary: StageSummary, machine: Machine, name: str, stage: str) -> None:

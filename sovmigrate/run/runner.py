@@ -129,6 +129,9 @@ def _check_inputs(stages: list[str], options: RunOptions, reinstaller: Reinstall
         playbook = options.playbooks.get(stage)
         if playbook is None or not playbook.is_file():
             raise UsageError(f"no playbook for stage {stage}: {playbook} does not exist")
+    missing = [p for p in options.secret_vars_files if not p.is_file()]
+    if missing:
+        raise UsageError(f"vars file {missing[0]} does not exist")
     if options.forks < 1 or options.serial < 0 or not 0 <= options.max_fail_percentage <= 100:
         raise UsageError("forks must be >= 1, serial >= 0, max-fail between 0 and 100")
 

@@ -145,3 +145,24 @@ def test_status_history_and_operator_verbs(db: Path) -> None:
     assert "écran cassé" in _cli(db, "history", "pc2", *camp).stdout
     junit = _cli(db, "report", "w1", "--format", "junit", *camp)
     assert junit.returncode == 0 and 'tests="2"' in junit.stdout
+
+
+def test_secret_vars_file_reaches_the_play_but_not_the_artifacts(tmp_path: Path) -> None:
+    from wave_support import options
+
+    from sovmigrate.run import run_wave
+
+    db = str(tmp_path / "s.db")
+    seed(db, ["pc1"])
+    secret = tmp_path / "secret.yml"
+    secret.write_text("test_fail_hosts_precheck: [pc1]\ntest_password: s3cr3t-VALUE\n")
+    opts = options(tmp_path)
+    opts.secret_vars_files = [secret]
+    with open_store(db) as store:
+        summary = run_wave(
+            store, store.wave(store.campaign("test"), "w1"), ["precheck"], options=opts
+        )
+    assert list(summary.stages[0].failed) == ["pc1"], summary  # the file variables were applied
+    artifacts = tmp_path / "artifacts"
+    leaked = [p for p in artifacts.rglob("*") if p.is_file() and b"s3cr3t-VALUE" in p.read_bytes()]
+    assert leaked == []
