@@ -138,7 +138,16 @@ def begin_stage(
     a crash after this point never lets it run again without an operator's retry.
     """
     with store.db.transaction():
+        if store.kind == "postgresql":
+            # Several controllers on one store: the first to lock the machine claims it.
+            claimed = store.db.one(
+                "SELECT id FROM machines WHERE id = ? FOR UPDATE SKIP LOCKED", (machine.id,)
+            )
+            if claimed is None:
+                raise StateConflict(f"gate: {machine.name} is claimed by another controller")
         current = store.machine_by_id(machine.id)
+        if store.stage_runs(machine_id=machine.id, result="running"):
+            raise StateConflict(f"gate: {machine.name} has a stage run in progress")
         problem = stage_problem(store, current, stage)
         if problem:
             raise StateConflict(f"gate: {problem}")

@@ -121,7 +121,7 @@ def _property(store: Store, ops: list) -> None:  # type: ignore[type-arg]
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

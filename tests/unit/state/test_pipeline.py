@@ -80,7 +80,7 @@ def test_destructive_stage_never_starts_twice(store: Store, campaign: Campaign) 
     m = retry(store, m, "checked the disk: untouched", "op")
     assert m.state == "captured"
     run = begin_stage(store, m, "reinstall", wave_id=None)
-    with pytest.raises(StateConflict, match="already started once"):
+    with pytest.raises(StateConflict, match=r"in progress|already started once"):
         begin_stage(store, store.machine_by_id(m.id), "reinstall", wave_id=None)
     finish_stage(store, m.id, "reinstall", run, StageOutcome(ok=True), "t")
     assert store.machine_by_id(m.id).state == "provisioned"
@@ -114,3 +114,13 @@ def test_operator_commands_need_a_reason(store: Store, campaign: Campaign) -> No
 def test_unknown_stage(store: Store, campaign: Campaign) -> None:
     with pytest.raises(UsageError, match="unknown stage"):
         begin_stage(store, store.machine(campaign, "pc1"), "format-c", wave_id=None)
+
+
+def test_a_machine_in_a_running_stage_cannot_start_another(
+    store: Store, campaign: Campaign
+) -> None:
+    store.create_wave(campaign, "w1", ["pc1"])
+    m = store.machine(campaign, "pc1")
+    begin_stage(store, m, "precheck", wave_id=None, controller="other:1")
+    with pytest.raises(StateConflict, match="in progress"):
+        begin_stage(store, store.machine_by_id(m.id), "precheck", wave_id=None)
