@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -218,6 +219,12 @@ def test_killed_capture_then_new_capture_ends_verified(
     for line in proc.stderr:
         if "backing up" in line:
             break
+    # Kill once restic has written data packs: an interrupted upload, not a clean start.
+    for _ in range(300):
+        if any((store / "data").glob("*/*")):
+            break
+        time.sleep(0.05)
+    assert any((store / "data").glob("*/*")), "the capture finished or never started uploading"
     os.killpg(proc.pid, 9)  # the CLI and its restic, mid-backup
     proc.wait()
     done = subprocess.run(args, capture_output=True, text=True, check=False)
