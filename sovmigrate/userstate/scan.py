@@ -269,13 +269,45 @@ def drive_manifest(scanner: Scanner, users: list[UserProfile], host: str, wave: 
         for n, kf in u.known_folders.items()
         if kf.redirect == "local" and kf.exists
     }
-    with os.scandir(scanner.mount) as it:
-        top = sorted(it, key=lambda e: e.name)
-    for entry in top:
-        if entry.is_dir(follow_symlinks=False) and not entry.is_symlink():
-            if entry.name.lower() not in SYSTEM_FOLDERS:
-                manifest.roots[entry.name] = entry.name
-                scanner.walk(manifest, entry.name, "drive", lambda _: "", skip)
-        else:
+    for entry in _sorted_dir(scanner.mount):
+        lowered = entry.name.lower()
+        if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
             scanner._one(manifest, "volume", "drive", entry, entry.name, lambda _: "", skip, [])
+        elif lowered == "users":
+            _users_folder(scanner, manifest, entry.name, users, skip)
+        elif lowered in SYSTEM_FOLDERS:
+            manifest.excluded.append(Excluded("volume", entry.name, "system-folder"))
+        else:
+            manifest.roots[entry.name] = entry.name
+            scanner.walk(manifest, entry.name, "drive", lambda _: "", skip)
     return manifest
+
+
+def _sorted_dir(path: Path) -> list[os.DirEntry[str]]:
+    with os.scandir(path) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def _users_folder(
+    scanner: Scanner, manifest: Manifest, name: str, users: list[UserProfile], skip: dict[str, str]
+) -> None:
+    """``C:\\Users``: profiles go with their user, Public is shared data, the rest is named."""
+    profiles = {u.profile.lower(): u.name for u in users}
+    for entry in _sorted_dir(scanner.mount / name):
+        rel = f"{name}/{entry.name}"
+        lowered = entry.name.lower()
+        if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
+            scanner._one(manifest, "volume", "drive", entry, rel, lambda _: "", skip, [])
+        elif rel.lower() in profiles:
+            manifest.excluded.append(
+                Excluded("volume", rel, "captured-elsewhere", detail=profiles[rel.lower()])
+            )
+        elif lowered == "public":
+            manifest.roots["Public"] = rel
+            scanner.walk(manifest, "Public", "drive", lambda _: "", skip)
+        elif lowered in ("default", "default user", "all users"):
+            manifest.excluded.append(Excluded("volume", rel, "system-folder"))
+        else:
+            # A profile folder no ProfileList entry points to (a deleted account's leftovers):
+            # reported for a human to decide, not captured blindly.
+            manifest.excluded.append(Excluded("volume", rel, "not-in-profile-list"))

@@ -27,7 +27,15 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="mounting NTFS images needs root"),
 ]
 # Records that describe a folder, not a file: the builder lists files only.
-FOLDER_RECORDS = {"captured-elsewhere", "unc-redirect", "other-drive"}
+FOLDER_RECORDS = {
+    "captured-elsewhere",
+    "unc-redirect",
+    "other-drive",
+    "system-folder",
+    "not-in-profile-list",
+}
+# Files the builder lists one by one but the capture reports by their folder (not walked).
+FOLDER_LEVEL = {"system-folder", "not-in-profile-list"}
 FORMATS = Path(__file__).resolve().parents[2] / "docs" / "formats"
 
 
@@ -138,8 +146,16 @@ def test_capture_is_complete_verified_and_read_only(
     manifests = manifest_io.read(out)
     assert all(m.verified and m.snapshot for m in manifests)
     # Every file the builder wrote has the fate it planned, none is missing.
-    expected = {f.path: (f.expected, f.reason) for f in description.files}
+    expected = {
+        f.path: (f.expected, f.reason) for f in description.files if f.reason not in FOLDER_LEVEL
+    }
     assert classification(manifests) == expected
+    folders = {m.volume_path(x): x.reason for m in manifests for x in m.excluded}
+    for f in description.files:
+        if f.reason in FOLDER_LEVEL:
+            parts = f.path.split("/")
+            ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
+            assert any(folders.get(a) == f.reason for a in ancestors), f.path
     captured = {m.volume_path(e): e.sha256 for m in manifests for e in m.entries}
     assert captured == {f.path: f.sha256 for f in description.files if f.expected == "selected"}
     restic = ResticStore(str(store), password)

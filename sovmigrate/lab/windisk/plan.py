@@ -128,7 +128,44 @@ def plan_disk(seed: int, bulk_bytes: int, huge_file: bool) -> DiskPlan:
         FileSpec("pagefile.sys", "", "excluded", "system-file", size=1 << 20),
         FileSpec("hiberfil.sys", "", "excluded", "system-file", data=b"\0" * 4096, size=1 << 20),
     ]
+    files += _system_files()
     return DiskPlan(users, ntuser, software, skipped, files, ["Donnees"])
+
+
+def _system_files() -> list[FileSpec]:
+    """What Windows and installers leave around: never walked, reported by folder."""
+    system = [
+        "Windows/System32/drivers/etc/hosts",
+        "Windows/explorer.exe",
+        "Program Files/Editeur/app.exe",
+        "Program Files (x86)/Ancien/app.exe",
+        "ProgramData/Editeur/licence.dat",
+        "PerfLogs/perf.etl",
+        "$Recycle.Bin/S-1-5-21-1-2-3-1001/$IABC123.txt",
+        "System Volume Information/tracking.log",
+        "Users/Default/NTUSER.DAT",
+    ]
+    files = [FileSpec(path, "", "excluded", "system-folder", data=b"MZ") for path in system]
+    return [
+        *files,
+        FileSpec(
+            "Users/Public/Documents/desktop.ini",
+            "",
+            "excluded",
+            "shell-metadata",
+            data=b"[x]",
+            attributes=6,
+        ),
+        FileSpec("Users/Public/Documents/Note de service.txt", "", data=b"note commune\r\n"),
+        # A profile folder left by a deleted account: no ProfileList entry points to it.
+        FileSpec(
+            "Users/ancien.agent/Documents/vieux.txt",
+            "",
+            "excluded",
+            "not-in-profile-list",
+            data=b"ancien",
+        ),
+    ]
 
 
 def _folders(i: int, name: str, win_profile: str) -> dict[str, KnownFolder]:

@@ -11,19 +11,6 @@ from sovmigrate.lab.windisk import ntfs
 from sovmigrate.lab.windisk.plan import DiskPlan, FileSpec
 from sovmigrate.lab.windisk.regf import write_hive
 
-SYSTEM_FILES = {
-    "Windows/System32/drivers/etc/hosts": b"127.0.0.1 localhost\r\n",
-    "Windows/explorer.exe": b"MZ",
-    "Program Files/Editeur/app.exe": b"MZ",
-    "Program Files (x86)/Ancien/app.exe": b"MZ",
-    "ProgramData/Editeur/licence.dat": b"licence",
-    "PerfLogs/perf.etl": b"",
-    "$Recycle.Bin/S-1-5-21-1-2-3-1001/$IABC123.txt": b"deleted",
-    "System Volume Information/tracking.log": b"",
-    "Users/Public/Documents/desktop.ini": b"[x]",
-    "Users/Default/NTUSER.DAT": b"",
-}
-
 
 def content_sha256(spec: FileSpec) -> str:
     digest = hashlib.sha256(spec.data)
@@ -65,9 +52,6 @@ def write_plan(image: Path, plan: DiskPlan, *, hibernated: bool, defect: str) ->
             write_hive(hives / user.name, plan.ntuser[user.name])
         write_hive(hives / "SOFTWARE", plan.software)
         with ntfs.mounted_rw(image) as root:
-            for rel, data in SYSTEM_FILES.items():
-                (root / rel).parent.mkdir(parents=True, exist_ok=True)
-                (root / rel).write_bytes(data)
             config = root / "Windows/System32/config"
             config.mkdir(parents=True, exist_ok=True)
             if defect == "corrupt-hive":
