@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -37,9 +38,19 @@ def render(paths: LabPaths, machines: list[MachineRecord]) -> dict[str, Any]:
     return {"all": {"children": children}}
 
 
+def script_json(paths: LabPaths, machines: list[MachineRecord]) -> dict[str, Any]:
+    """The same inventory in Ansible's inventory-script format (inventories/lab/lab.sh)."""
+    out: dict[str, Any] = {"_meta": {"hostvars": {m.name: host_vars(paths, m) for m in machines}}}
+    out["lab"] = {"hosts": [m.name for m in machines]}
+    for suite in sorted({m.suite for m in machines}):
+        out[f"lab_{suite}"] = {"hosts": [m.name for m in machines if m.suite == suite]}
+    return out
+
+
 def write(paths: LabPaths, machines: list[MachineRecord]) -> None:
     text = yaml.safe_dump(render(paths, machines), sort_keys=True, default_flow_style=False)
     write_text(paths.inventory, HEADER + text)
+    write_text(paths.root / "inventory.json", json.dumps(script_json(paths, machines), indent=1))
     lines = []
     for m in machines:
         for pub in sorted((offline_root(paths, m) / "etc/ssh").glob("ssh_host_*_key.pub")):

@@ -63,3 +63,16 @@ def test_harvest_moves_new_packages_and_skips_whiteouts(tmp_path):
     assert (paths.apt_cache / "old_1.0_amd64.deb").read_bytes() == b"old"
     assert not (paths.apt_cache / "gone_1.0_amd64.deb").exists()
     assert not (upper / "old_1.0_amd64.deb").exists()
+
+
+def test_inventory_script_json_matches_the_yaml(tmp_path):
+    import json
+
+    paths = _lab(tmp_path)
+    machines = [MachineRecord("a1", "trixie", 1), MachineRecord("b1", "bookworm", 2)]
+    inventory.write(paths, machines)
+    data = json.loads((tmp_path / "inventory.json").read_text())
+    yml = yaml.safe_load(paths.inventory.read_text())["all"]["children"]
+    assert data["lab"]["hosts"] == ["a1", "b1"]
+    assert data["lab_bookworm"]["hosts"] == ["b1"]
+    assert data["_meta"]["hostvars"]["a1"] == yml["lab"]["hosts"]["a1"]
