@@ -204,7 +204,9 @@ def user_manifest(
             "redirect": kf.redirect,
             "exists": str(kf.exists).lower(),
         }
-        if kf.redirect == "local" and kf.exists:
+        inside = kf.location.lower().startswith(user.profile.lower() + "/")
+        if kf.redirect == "local" and kf.exists and not inside:
+            # Outside the profile: a root of its own (inside, the profile walk covers it).
             roots[name] = kf.location
     manifest = Manifest(
         host=host,
