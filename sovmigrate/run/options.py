@@ -59,7 +59,14 @@ class RunOptions:
     def env(self) -> dict[str, str]:
         # The venv's ansible-playbook first: the orchestrator may run from an unactivated venv.
         path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-        env = {"ANSIBLE_HOST_KEY_CHECKING": "False", "PATH": path, **self.envvars}
+        env = {
+            "ANSIBLE_HOST_KEY_CHECKING": "False",
+            "PATH": path,
+            # JSON results: the marker's host list is parsed from stdout when data is omitted
+            # (the YAML format would fold long lines).
+            "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+            **self.envvars,
+        }
         if self.ansible_config is not None:
             env.setdefault("ANSIBLE_CONFIG", str(self.ansible_config))
         return env

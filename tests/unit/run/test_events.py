@@ -22,7 +22,7 @@ def test_hosts_finish_when_they_reach_the_marker() -> None:
         _ev("runner_on_ok", "a", res={"ansible_facts": {"sovmigrate_result": result}}),
         _ev("runner_on_failed", "b", task="Copy", res={"msg": "disk full"}),
         _ev("runner_on_unreachable", "c", res={"msg": "ssh: timeout"}),
-        _ev("runner_on_ok", "a", stdout=f'ok: [a] => {{"msg": "{MARKER}"}}', res={"msg": MARKER}),
+        _ev("runner_on_ok", "a", res={"msg": [MARKER, "a"]}),
     ]
     assert all(collector(e) is True for e in events)  # True: artifacts keep every event
     assert collector.hosts["a"] == HostStatus("a", "ok", "", result)
@@ -37,21 +37,19 @@ def test_ignored_failure_and_rescue_do_not_fail_the_host() -> None:
     collector(_ev("runner_on_failed", "a", ignore_errors=True, res={"msg": "x"}))
     assert collector.hosts["a"].status == "pending"
     collector(_ev("runner_on_failed", "a", res={"msg": "rescued later"}))
-    collector(_ev("runner_on_ok", "a", stdout=f"ok: [a] => {MARKER}", res={"msg": MARKER}))
+    collector(_ev("runner_on_ok", "a", res={"msg": [MARKER, "a"]}))
     assert collector.hosts["a"].status == "ok"
 
 
 def test_marker_found_without_event_data() -> None:
-    # only_failed_event_data: ok events carry no host, only the stdout line (with colours).
-    collector = EventCollector.for_hosts(["pc-01.lyon"])
-    collector(
-        {
-            "event": "runner_on_ok",
-            "event_data": {},
-            "stdout": f'\x1b[0;32mok: [pc-01.lyon] => {{\n    "msg": "{MARKER}"\n}}\x1b[0m',
-        }
+    # only_failed_event_data: ok events carry no data, only the stdout text (JSON, colours).
+    collector = EventCollector.for_hosts(["pc-01.lyon", "pc-02.lyon", "pc-03.lyon"])
+    stdout = (
+        f'\x1b[0;32mok: [pc-01.lyon] => {{\n    "msg": [\n        "{MARKER}",\n'
+        '        "pc-01.lyon",\n        "pc-03.lyon"\n    ]\n}\x1b[0m'
     )
-    assert collector.hosts["pc-01.lyon"].status == "ok"
+    collector({"event": "runner_on_ok", "event_data": {}, "stdout": stdout})
+    assert [h.status for h in collector.hosts.values()] == ["ok", "pending", "ok"]
 
 
 def test_results_from_set_stats() -> None:

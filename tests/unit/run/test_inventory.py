@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from sovmigrate.run.inventory import write_stage_files, write_wave_inventory
 from sovmigrate.state import Campaign, MachineRecord, Store
 
@@ -42,5 +44,9 @@ def test_stage_wrapper_appends_the_marker(store: Store, campaign: Campaign, tmp_
     )
     text = wrapper.read_text()
     assert "import_playbook: /srv/playbooks/capture.yml" in text
-    assert text.rstrip().endswith("msg: sovmigrate-stage-completed")
+    task = yaml.safe_load(text)[1]["tasks"][0]
+    assert task["ansible.builtin.debug"]["msg"] == (
+        "{{ ['sovmigrate-stage-completed'] + ansible_play_hosts }}"
+    )
+    assert "run_once: true" in text
     assert "pc1" in inventory.read_text()
