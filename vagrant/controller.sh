@@ -20,6 +20,8 @@ src=/vagrant
 app=/opt/sovmigrate
 state=/var/lib/sovmigrate/vagrant
 log() { echo "controller: $*"; }
+# Every ssh below that needs no input gets -n: an ssh reading stdin would swallow the rest of
+# this script when it is itself fed on stdin (bash -s), as it was when tried without Vagrant.
 
 # 1. Names, key, SSH settings ------------------------------------------------------------------
 sed -i '/^# sovmigrate-vagrant begin$/,/^# sovmigrate-vagrant end$/d' /etc/hosts
@@ -87,8 +89,8 @@ cat <<VARS | "$app/.venv/bin/ansible-vault" encrypt --vault-password-file "$stat
 # The Vagrant campaign's stage variables (written by vagrant/controller.sh).
 precheck_store: $store_url
 precheck_store_password: "$password"
-# A VM's disk is smaller than a real workstation's.
-precheck_min_disk_gib: 8
+# The size check is about the Windows disk (the future Debian disk): the VM's is a small one.
+precheck_min_disk_gib: 0
 user_state_capture_store: $store_url
 user_state_capture_store_password: "$password"
 user_state_capture_manifest_dir: $state/manifests
@@ -120,7 +122,7 @@ fi
 log "waiting for the workstation to answer over SSH (it may still be booting)"
 ready=no
 for _ in $(seq 1 120); do
-    if ssh -o ConnectTimeout=5 -o BatchMode=yes workstation test -s /etc/sovmigrate/windows-disk \
+    if ssh -n -o ConnectTimeout=5 -o BatchMode=yes workstation test -s /etc/sovmigrate/windows-disk \
         2>/dev/null; then
         ready=yes
         break
@@ -131,12 +133,12 @@ if [ "$ready" != yes ]; then
     log "the workstation did not answer in 10 minutes: vagrant up workstation, then vagrant provision controller" >&2
     exit 1
 fi
-device=$(ssh -o BatchMode=yes workstation cat /etc/sovmigrate/windows-disk)
-if ssh workstation test -b "$device"; then
+device=$(ssh -n -o BatchMode=yes workstation cat /etc/sovmigrate/windows-disk)
+if ssh -n workstation test -b "$device"; then
     log "writing the image onto the workstation's $device"
-    scp -q "$image" workstation:/var/tmp/windows.img
+    scp -q "$image" workstation:/var/tmp/windows.img </dev/null
     ssh workstation bash -s -- /var/tmp/windows.img "$device" <"$app/vagrant/fill-windows-disk.sh"
-    ssh workstation rm -f /var/tmp/windows.img
+    ssh -n workstation rm -f /var/tmp/windows.img
 else
     log "the workstation's Windows volume $device is not a disk: left as it is"
 fi
