@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from sovmigrate.errors import OperationFailed, UsageError
 from sovmigrate.state import STAGES, Campaign, Store, open_store
@@ -176,33 +175,6 @@ def _actor() -> str:
     return actor()
 
 
-def _extravars(values: tuple[str, ...]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for value in values:
-        if value.startswith("@"):
-            try:
-                data = yaml.safe_load(Path(value[1:]).read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError) as exc:
-                raise UsageError(f"cannot read extra vars {value[1:]}: {exc}") from None
-            if not isinstance(data, dict):
-                raise UsageError(f"extra vars file {value[1:]} is not a mapping")
-            out.update(data)
-        elif value.lstrip().startswith("{"):
-            try:
-                data = yaml.safe_load(value)
-            except yaml.YAMLError:
-                data = None
-            if not isinstance(data, dict):
-                raise UsageError(f"extra vars {value!r} is not a mapping")
-            out.update(data)
-        elif "=" in value:
-            key, _, raw = value.partition("=")
-            out[key] = yaml.safe_load(raw) if raw else ""
-        else:
-            raise UsageError(f"extra var {value!r}: expected key=value or @file")
-    return out
-
-
 @wave.command("run")
 @click.argument("name")
 @click.option(
@@ -264,7 +236,7 @@ def wave_run(
     from sovmigrate.run import CancelToken, cancel_on_sigint, run_wave, write_wave_inventory
     from sovmigrate.run.live import LiveProgress
     from sovmigrate.run.runner import order_stages
-    from sovmigrate.run.setup import make_options, make_reinstaller
+    from sovmigrate.run.setup import extravars_from, make_options, make_reinstaller, summary_text
 
     ordered = order_stages([s.strip() for s in stages.split(",") if s.strip()])
     options = make_options(
@@ -274,7 +246,7 @@ def wave_run(
         playbooks_dir=playbooks_dir,
         artifacts=artifacts,
         event_data=event_data,
-        extravars=_extravars(extra),
+        extravars=extravars_from(extra),
     )
     step = make_reinstaller(
         reinstaller, lab_dir=lab_dir, pxe_root=pxe_root, pxe_http=pxe_http, ssh_key=ssh_key
@@ -294,7 +266,7 @@ def wave_run(
                 cancel=token,
             )
     data = dataclasses.asdict(summary)
-    _emit(data, fmt, lambda: _summary_text(data))
+    _emit(data, fmt, lambda: summary_text(data))
     if summary.canceled:
         raise click.exceptions.Abort()
     failed = sorted({n for s in data["stages"] for n in s["failed"]})
@@ -302,23 +274,6 @@ def wave_run(
         raise OperationFailed(f"{len(failed)} machine(s) failed: {', '.join(failed[:10])}")
     if summary.stopped:
         raise OperationFailed(summary.stopped)
-
-
-def _summary_text(data: dict[str, Any]) -> str:
-    lines = [f"wave {data['wave']}"]
-    if data["recovered"]:
-        lines.append(f"  resumed after an interruption: {', '.join(data['recovered'])}")
-    for s in data["stages"]:
-        failed = ", ".join(f"{n} ({r})" for n, r in sorted(s["failed"].items()))
-        lines.append(
-            f"  {s['stage']:<10} {len(s['ok'])}/{s['targets']} ok in "
-            f"{s['seconds']:.1f} s" + (f"; failed: {failed}" if failed else "")
-        )
-    states = ", ".join(f"{k} {v}" for k, v in sorted(data["states"].items()))
-    lines.append(f"  machines: {states}")
-    if data["stopped"]:
-        lines.append(f"  stopped: {data['stopped']}")
-    return "\n".join(lines)
 
 
 @click.command("status")

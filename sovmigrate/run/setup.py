@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from sovmigrate.errors import UsageError
 from sovmigrate.run.options import RunOptions, default_playbooks
@@ -73,3 +76,47 @@ def make_options(
     if artifacts is not None:
         options.artifacts_root = artifacts
     return options
+
+
+def extravars_from(values: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for value in values:
+        if value.startswith("@"):
+            try:
+                data = yaml.safe_load(Path(value[1:]).read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError) as exc:
+                raise UsageError(f"cannot read extra vars {value[1:]}: {exc}") from None
+            if not isinstance(data, dict):
+                raise UsageError(f"extra vars file {value[1:]} is not a mapping")
+            out.update(data)
+        elif value.lstrip().startswith("{"):
+            try:
+                data = yaml.safe_load(value)
+            except yaml.YAMLError:
+                data = None
+            if not isinstance(data, dict):
+                raise UsageError(f"extra vars {value!r} is not a mapping")
+            out.update(data)
+        elif "=" in value:
+            key, _, raw = value.partition("=")
+            out[key] = yaml.safe_load(raw) if raw else ""
+        else:
+            raise UsageError(f"extra var {value!r}: expected key=value or @file")
+    return out
+
+
+def summary_text(data: dict[str, Any]) -> str:
+    lines = [f"wave {data['wave']}"]
+    if data["recovered"]:
+        lines.append(f"  resumed after an interruption: {', '.join(data['recovered'])}")
+    for s in data["stages"]:
+        failed = ", ".join(f"{n} ({r})" for n, r in sorted(s["failed"].items()))
+        lines.append(
+            f"  {s['stage']:<10} {len(s['ok'])}/{s['targets']} ok in "
+            f"{s['seconds']:.1f} s" + (f"; failed: {failed}" if failed else "")
+        )
+    states = ", ".join(f"{k} {v}" for k, v in sorted(data["states"].items()))
+    lines.append(f"  machines: {states}")
+    if data["stopped"]:
+        lines.append(f"  stopped: {data['stopped']}")
+    return "\n".join(lines)
