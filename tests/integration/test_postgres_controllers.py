@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from wave_support import make_db, options, seed, wave_of
+from test_wave_support import make_db, options, seed, wave_of
 
 from sovmigrate.errors import StateConflict
 from sovmigrate.run import run_wave

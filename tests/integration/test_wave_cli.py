@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from wave_support import PLAYBOOKS, local_vars, seed, sqlite_dump
+from test_wave_support import PLAYBOOKS, local_vars, seed, sqlite_dump
 
 from sovmigrate.state import MachineRecord, open_store
 
@@ -148,7 +148,7 @@ def test_status_history_and_operator_verbs(db: Path) -> None:
 
 
 def test_secret_vars_file_reaches_the_play_but_not_the_artifacts(tmp_path: Path) -> None:
-    from wave_support import options
+    from test_wave_support import options
 
     from sovmigrate.run import run_wave
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from wave_support import PLAYBOOKS
+from test_wave_support import PLAYBOOKS
 
 from sovmigrate.report.wave import collect
 from sovmigrate.run import LabReinstaller, RunOptions, default_playbooks, run_wave

@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from wave_support import (
+from test_wave_support import (
     FakeDiskReinstaller,
     make_db,
     options,

@@ -1,4 +1,4 @@
-"""Shared pieces of the orchestrator's integration tests (local-connection hosts).
+"""Shared pieces of the orchestrator's integration tests (local-connection hosts); no test here.
 
 Local-connection hosts let the tests run real ansible-runner waves in seconds; they have no
 disk to wipe, so their reinstall step is ``FakeDiskReinstaller`` (a fake, named as such): it
@@ -109,7 +109,7 @@ DRIVER = """
 import json, sys
 sys.path.insert(0, sys.argv[4])
 from pathlib import Path
-from wave_support import FakeDiskReinstaller, options
+from test_wave_support import FakeDiskReinstaller, options
 from sovmigrate.run import CancelToken, cancel_on_sigint, run_wave
 from sovmigrate.state import STAGES, open_store
 url, root, extravars = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
