@@ -110,3 +110,24 @@ def _deb822(stanza: str) -> dict[str, str]:
             key = key.strip().lower()
             fields[key] = value.strip()
     return fields
+
+
+# Every booted machine's systemd, journald, logind... hold inotify instances, all counted
+# against the host's root user: at the kernel's default of 128, a handful of machines exhaust
+# them and the next one boots "degraded" ("Failed to allocate inotify fd: Too many open
+# files"). Container hosts raise these limits; the lab does so when it boots machines and
+# leaves them raised (other containers on the host benefit too).
+KERNEL_MINIMUMS = {
+    "fs/inotify/max_user_instances": 8192,
+    "fs/inotify/max_user_watches": 524288,
+}
+
+
+def raise_kernel_limits(proc_sys: Path = Path("/proc/sys")) -> None:
+    for key, minimum in KERNEL_MINIMUMS.items():
+        path = proc_sys / key
+        try:
+            if int(path.read_text()) < minimum:
+                path.write_text(f"{minimum}\n")
+        except OSError as exc:
+            raise EnvironmentProblem(f"cannot raise {key.replace('/', '.')}: {exc}") from exc

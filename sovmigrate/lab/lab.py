@@ -144,6 +144,7 @@ class Lab:
             self._ensure_key()
             recs = self._records(names, suite or "trixie", suite is not None, binds or [], report)
             started: list[tuple[MachineRecord, RunRecord]] = []
+            host.raise_kernel_limits()
             cancel = threading.Event()
             pool = ThreadPoolExecutor(max_workers=max(1, len(recs)))
             try:
@@ -154,11 +155,16 @@ class Lab:
                         if run is not None:
                             started.append((rec, run))
                 futures = {
-                    r.name: pool.submit(machine.wait_ready, r, run, cancel) for r, run in started
+                    r.name: pool.submit(
+                        machine.wait_ready, r, run, cancel, self.paths.machine(r.name)
+                    )
+                    for r, run in started
                 }
                 for name, fut in futures.items():
-                    fut.result()
+                    retried = fut.result()
                     report.boot_seconds[name] = time.monotonic() - t0
+                    if retried:
+                        self.log(f"{name}: restarted units that failed at boot: {retried}")
                     self.log(f"{name}: ready")
             except BaseException:
                 # Interrupted or failed: power off what this call started, so the next `lab up`

@@ -127,22 +127,54 @@ def nsenter(run: RunRecord, *argv: str) -> list[str]:
     return ["nsenter", "-t", str(run.leader), "-m", "-u", "-i", "-n", "-p", "--", *argv]
 
 
-def wait_ready(rec: MachineRecord, run: RunRecord, cancel: threading.Event | None = None) -> None:
+def wait_ready(
+    rec: MachineRecord,
+    run: RunRecord,
+    cancel: threading.Event | None = None,
+    log_dir: Path | None = None,
+) -> list[str]:
     """Return once systemd reports ``running`` and sshd answers on the machine's address.
 
+    Early-boot oneshot units of a container sometimes fail when the host is heavily loaded
+    (measured: systemd-journal-flush, systemd-sysctl, systemd-update-done, each in about one
+    boot of ten with a load average of 13 on 2 cores). They are restarted once; the units that
+    needed it are returned so the caller can say so. A unit that fails again is an error.
     ``cancel`` (set when the user interrupts ``lab up``) ends the wait early.
     """
     cancel = cancel or threading.Event()
     state = _system_state(rec, run, cancel)
+    retried: list[str] = []
+    if state == "degraded":
+        retried = _failed_units(run)
+        host.run(nsenter(run, "systemctl", "reset-failed"), check=False)
+        host.run(nsenter(run, "systemctl", "restart", *retried), check=False, timeout=120)
+        state = _system_state(rec, run, cancel)
     if state != "running":
-        failed = host.run(
-            nsenter(run, "systemctl", "--failed", "--plain", "--no-legend"), check=False
-        )
-        units = ", ".join(line.split()[0] for line in failed.splitlines() if line.strip())
+        failed = _failed_units(run)
+        where = _save_diagnostics(run, failed, log_dir)
         raise OperationFailed(
-            f"{rec.name}: systemd is {state or 'unreachable'}; failed units: {units or 'none'}"
+            f"{rec.name}: systemd is {state}; failed units: {', '.join(failed) or 'none'}"
+            f"{f' (their journal: {where})' if where else ''}"
         )
     _wait_ssh(rec, cancel)
+    return retried
+
+
+def _save_diagnostics(run: RunRecord, units: list[str], log_dir: Path | None) -> Path | None:
+    # The machine is powered off right after (its journal is volatile): keep what it said.
+    if log_dir is None or not units:
+        return None
+    args = ["journalctl", "-b", "--no-pager", "-o", "short-monotonic"]
+    for unit in units:
+        args += ["-u", unit]
+    path = log_dir / "boot-failure.log"
+    path.write_text(host.run(nsenter(run, *args), check=False))
+    return path
+
+
+def _failed_units(run: RunRecord) -> list[str]:
+    out = host.run(nsenter(run, "systemctl", "--failed", "--plain", "--no-legend"), check=False)
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
 
 
 def _system_state(rec: MachineRecord, run: RunRecord, cancel: threading.Event) -> str:

@@ -31,3 +31,14 @@ def test_no_debian_mirror_is_a_clear_error(tmp_path):
     (tmp_path / "sources.list").write_text("deb https://vendor.invalid/apt stable main\n")
     with pytest.raises(EnvironmentProblem, match="no Debian mirror"):
         apt_mirror(tmp_path)
+
+
+def test_kernel_limits_raised_never_lowered(tmp_path):
+    from sovmigrate.lab.host import raise_kernel_limits
+
+    (tmp_path / "fs/inotify").mkdir(parents=True)
+    (tmp_path / "fs/inotify/max_user_instances").write_text("128\n")
+    (tmp_path / "fs/inotify/max_user_watches").write_text("9999999\n")
+    raise_kernel_limits(tmp_path)
+    assert (tmp_path / "fs/inotify/max_user_instances").read_text() == "8192\n"
+    assert (tmp_path / "fs/inotify/max_user_watches").read_text() == "9999999\n"
