@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,18 +53,27 @@ def _select(users: list[UserProfile], wanted: list[str] | None) -> list[UserProf
     return chosen
 
 
-def scan_volume(volume: Volume, options: Options, hashing: bool = True) -> list[Manifest]:
+def _scans(
+    volume: Volume, options: Options, hashing: bool
+) -> tuple[Scanner, list[Callable[[], Manifest]]]:
+    """One deferred scan per subject; discovery (and its bad-input errors) happens now."""
     rules = rules_mod.load(options.rules_file)
     users = discover_users(volume.root)
     chosen = _select(users, options.users)
     scanner = Scanner(volume.root, rules, hashing=hashing, progress=options.progress)
-    manifests = [
-        user_manifest(scanner, u, options.host, options.wave, [o for o in users if o is not u])
+    scans: list[Callable[[], Manifest]] = [
+        functools.partial(
+            user_manifest, scanner, u, options.host, options.wave, [o for o in users if o is not u]
+        )
         for u in chosen
     ]
     if not options.users:
-        manifests.append(drive_manifest(scanner, users, options.host, options.wave))
-    return manifests
+        scans.append(functools.partial(drive_manifest, scanner, users, options.host, options.wave))
+    return scanner, scans
+
+
+def scan_volume(volume: Volume, options: Options, hashing: bool = True) -> list[Manifest]:
+    return [scan() for scan in _scans(volume, options, hashing)[1]]
 
 
 def _summary(m: Manifest) -> dict[str, Any]:
@@ -135,17 +146,31 @@ def capture(
         if volume.blockers:
             raise VolumeBlocked(volume.blockers)
         say(f"reading {source}")
-        manifests = scan_volume(volume, options)
+        scanner, scans = _scans(volume, options, hashing=True)
         # Each restic run costs ~0.5 s of key derivation: listing snapshots doubles as the
-        # "does the repository exist, is the password right" probe.
+        # "does the repository exist, is the password right" probe. It comes before the
+        # long scan so a wrong password or a dead store fails at once.
         try:
             earlier = store.snapshots(host=options.host)
             store.unlock()  # locks left by a killed run
         except NoRepository:
             store.run(["init"], what="init")
             earlier = []
-        for m in manifests:
-            _capture_one(store, volume.root, m, options, say, earlier)
+        manifests = []
+        # Hashing the next subject (one core, Python) overlaps restic's backup and
+        # verification of the current one (restic's own threads).
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(scans[0]) if scans else None
+            try:
+                for index in range(len(scans)):
+                    assert pending is not None
+                    m = pending.result()
+                    pending = pool.submit(scans[index + 1]) if index + 1 < len(scans) else None
+                    manifests.append(m)
+                    _capture_one(store, volume.root, m, options, say, earlier)
+            except BaseException:
+                scanner.cancelled = True  # do not hash on while the error reaches the user
+                raise
     if manifest_out is not None:
         manifest_io.write(manifest_out, manifests)
     return manifests

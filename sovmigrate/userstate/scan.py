@@ -57,6 +57,10 @@ def _streams(path: str) -> list[str]:
         return []
 
 
+class ScanCancelled(Exception):
+    """The capture stopped (an error or Ctrl-C) while this scan ran in the background."""
+
+
 class Scanner:
     def __init__(
         self,
@@ -70,6 +74,13 @@ class Scanner:
         self.rules = rules
         self.hashing = hashing
         self.progress = progress
+        self.cancelled = False  # set from another thread to stop a background scan
+
+    def _tick(self, size: int) -> None:
+        if self.cancelled:
+            raise ScanCancelled()
+        if self.progress:
+            self.progress(size)
 
     def windows_path(self, target: str) -> str:
         """A link target under the mount point, as Windows would name it (C:\\...)."""
@@ -94,6 +105,8 @@ class Scanner:
         base = manifest.roots[root_name]
         stack = [""]
         while stack:
+            if self.cancelled:
+                raise ScanCancelled()
             rel_dir = stack.pop()
             directory = self.mount / base / rel_dir if rel_dir else self.mount / base
             try:
@@ -170,7 +183,7 @@ class Scanner:
             )
             return
         try:
-            digest = sha256_file(entry.path, self.progress) if self.hashing else ""
+            digest = sha256_file(entry.path, self._tick) if self.hashing else ""
         except OSError as exc:
             manifest.not_migrated.append(NotMigrated(root_name, rel, "unreadable", str(exc)))
             return
