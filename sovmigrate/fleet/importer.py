@@ -38,10 +38,14 @@ class ImportResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
 
-def parse_one(name: str, kind: str, payload: bytes | Path) -> list[Machine]:
-    """The machines of one source; ``InvalidInventory`` names the file and what is wrong."""
+def parse_one(name: str, kind: str, payload: bytes | str) -> list[Machine]:
+    """The machines of one source (bytes, or a file path); ``InvalidInventory`` on bad input."""
     try:
-        data = payload.read_bytes() if isinstance(payload, Path) else payload
+        if isinstance(payload, str):
+            with open(payload, "rb") as handle:
+                data = handle.read()
+        else:
+            data = payload
     except OSError as exc:
         raise InvalidInventory(f"{name}: unreadable ({exc.strerror})") from None
     if kind == "csv":
@@ -60,7 +64,7 @@ def parse_one(name: str, kind: str, payload: bytes | Path) -> list[Machine]:
 
 
 def _parse_batch(
-    batch: list[tuple[str, str, bytes | Path]],
+    batch: list[tuple[str, str, bytes | str]],
 ) -> list[tuple[str, list[Machine] | str]]:
     out: list[tuple[str, list[Machine] | str]] = []
     for name, kind, payload in batch:
@@ -72,9 +76,9 @@ def _parse_batch(
 
 
 def _batches(
-    items: Iterable[tuple[str, str, bytes | Path]],
-) -> Iterator[list[tuple[str, str, bytes | Path]]]:
-    batch: list[tuple[str, str, bytes | Path]] = []
+    items: Iterable[tuple[str, str, bytes | str]],
+) -> Iterator[list[tuple[str, str, bytes | str]]]:
+    batch: list[tuple[str, str, bytes | str]] = []
     for item in items:
         batch.append(item)
         if len(batch) >= _BATCH:
@@ -85,7 +89,7 @@ def _batches(
 
 
 def _parsed(
-    items: list[tuple[str, str, bytes | Path]], workers: int
+    items: list[tuple[str, str, bytes | str]], workers: int
 ) -> Iterator[tuple[str, list[Machine] | str]]:
     if workers <= 1 or len(items) < PARALLEL_FROM:
         for batch in _batches(items):
