@@ -152,7 +152,10 @@ def shares(o: Outcome) -> Result:
 
 
 def queue_name(unc: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", unc.strip("\\").rsplit("\\", 1)[-1]).strip("_") or "p"
+    """CUPS queue of a connection: ``queue-server`` (servers often share queue names)."""
+    server, _, queue = unc.strip("\\").partition("\\")
+    name = f"{queue}-{server}" if queue else server
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.") or "printer"
 
 
 def printers(o: Outcome) -> Result:
