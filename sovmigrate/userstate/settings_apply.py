@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -155,6 +156,7 @@ def queue_name(unc: str) -> str:
     """CUPS queue of a connection: ``queue-server`` (servers often share queue names)."""
     server, _, queue = unc.strip("\\").partition("\\")
     name = f"{queue}-{server}" if queue else server
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.") or "printer"
 
 
