@@ -21,8 +21,16 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def lab_root() -> Path:
-    # The default lab directory: its cached base image and APT archive serve every test module.
-    return Path(os.environ.get("SOVMIGRATE_LAB_DIR") or "/var/lib/sovmigrate/lab")
+    """A lab directory of its own: other suites destroying every machine of the default lab
+    directory must not take this one's machines. Its APT archive starts as hard links to the
+    default lab's (same packages, no second download)."""
+    root = Path(os.environ.get("SOVMIGRATE_WS_LAB_DIR") or "/var/lib/sovmigrate/lab-ws")
+    shared = Path("/var/lib/sovmigrate/lab/apt-archives")
+    mine = root / "apt-archives"
+    if shared.is_dir() and not mine.exists():
+        mine.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["cp", "-al", str(shared), str(mine)], check=False)
+    return root
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
