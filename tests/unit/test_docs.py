@@ -253,12 +253,26 @@ def relative_links() -> list[tuple[Path, str]]:
     "link", relative_links(), ids=lambda x: f"{x[0].relative_to(ROOT)}->{x[1]}"
 )
 def test_relative_link_resolves(link: tuple[Path, str]) -> None:
-    path, target = link
+    check_link(*link)
+
+
+def check_link(path: Path, target: str) -> None:
     file_part, _, anchor = target.partition("#")
     resolved = (path.parent / file_part).resolve() if file_part else path
-    assert resolved.exists(), f"{path.relative_to(ROOT)}: link to {target}: no such file"
+    assert resolved.exists(), f"{path.name}: link to {target}: no such file"
     if anchor and resolved.suffix == ".md":
-        assert anchor in anchors(resolved), f"{path.relative_to(ROOT)}: no heading #{anchor}"
+        assert anchor in anchors(resolved), f"{path.name}: no heading #{anchor}"
+
+
+@pytest.mark.parametrize("target", ["missing.md", "guide.md#no-such-heading", "#nowhere"])
+def test_a_broken_link_is_caught(tmp_path: Path, target: str) -> None:
+    (tmp_path / "guide.md").write_text("# Guide\n\n## Run `sovmigrate` twice\n")
+    page = tmp_path / "page.md"
+    page.write_text(f"# Page\n\nSee [it]({target}).\n")
+    (found,) = LINK.findall(page.read_text())
+    with pytest.raises(AssertionError):
+        check_link(page, found)
+    check_link(page, "guide.md#run-sovmigrate-twice")  # a heading with code: GitHub's anchor
 
 
 def test_link_check_sees_links() -> None:
