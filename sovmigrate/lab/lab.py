@@ -171,7 +171,7 @@ class Lab:
                 # finds whole, stopped machines and boots them again.
                 cancel.set()
                 pool.shutdown(wait=True, cancel_futures=True)
-                self._stop_all([rec for rec, _run in started])
+                self._stop_all([rec for rec, _run in started], machine.QUICK_STOP)
                 raise
             finally:
                 pool.shutdown(wait=True)
@@ -185,11 +185,7 @@ class Lab:
         host.require_tools(host.TOOLS)
         with locked(self.paths.root / "lab.lock", "the lab"):
             recs = self.known(names)
-            stopped = [
-                r.name
-                for r in recs
-                if machine.is_alive(self.paths, r.name, load_run(self.paths, r.name))
-            ]
+            stopped = [r.name for r in recs if self._running(r)]
             self._stop_all(recs)
         return stopped
 
@@ -269,8 +265,11 @@ class Lab:
 
     def _boot(self, rec: MachineRecord) -> RunRecord | None:
         """Start one machine unless it runs already; return its run if this call started it."""
-        if machine.is_alive(self.paths, rec.name, load_run(self.paths, rec.name)):
+        previous = load_run(self.paths, rec.name)
+        if machine.is_alive(self.paths, rec.name, previous):
             return None
+        if previous is not None:  # a dead nspawn, maybe with its container orphaned: clean up
+            self._stop(rec)
         self._cleanup_network(rec)
         if network.index_clash(rec):
             taken = {r.index for r in list_machines(self.paths)}
@@ -290,31 +289,33 @@ class Lab:
             network.wait_link(rec.link, lambda: machine.is_alive(self.paths, rec.name, new))
             network.setup_host_side(rec, self._tag(rec))
         except BaseException:
-            self._stop(rec)
+            self._stop(rec, machine.QUICK_STOP)
             raise
         return new
 
-    def _stop_all(self, recs: list[MachineRecord]) -> None:
+    def _stop_all(self, recs: list[MachineRecord], timeout: float = machine.STOP_TIMEOUT) -> None:
         # Power-offs run in parallel (each takes about a second); host network edits do not.
         with ThreadPoolExecutor(max_workers=max(1, len(recs))) as pool:
-            for fut in [pool.submit(self._poweroff, rec) for rec in recs]:
+            for fut in [pool.submit(self._poweroff, rec, timeout) for rec in recs]:
                 fut.result()
         for rec in recs:
-            self._stop(rec)
+            self._stop(rec, timeout)
 
-    def _poweroff(self, rec: MachineRecord) -> None:
+    def _poweroff(self, rec: MachineRecord, timeout: float = machine.STOP_TIMEOUT) -> None:
         run = load_run(self.paths, rec.name)
         if run is not None:
-            alive = machine.is_alive(self.paths, rec.name, run)
+            alive = machine.is_alive(self.paths, rec.name, run) or machine.leader_alive(run)
             if alive:
                 self.log(f"{rec.name}: powering off")
-            machine.stop(self.paths, rec.name, run)  # also reaps an nspawn that exited alone
+            # Also reaps an nspawn that exited alone, and kills a container orphaned by a
+            # killed nspawn.
+            machine.stop(self.paths, rec.name, run, timeout)
             if alive:
                 network.wait_link_gone(rec.link)
         disk.umount(self.paths, rec)
 
-    def _stop(self, rec: MachineRecord) -> None:
-        self._poweroff(rec)
+    def _stop(self, rec: MachineRecord, timeout: float = machine.STOP_TIMEOUT) -> None:
+        self._poweroff(rec, timeout)
         self._cleanup_network(rec)
         moved = machine.harvest_cache(self.paths, rec.name)
         if moved:
@@ -324,6 +325,12 @@ class Lab:
     def _cleanup_network(self, rec: MachineRecord) -> None:
         # Only this lab's own rule: a link named ve-<name> may belong to another lab's machine.
         network.nat_remove(self._tag(rec))
+
+    def _running(self, rec: MachineRecord) -> bool:
+        run = load_run(self.paths, rec.name)
+        return run is not None and (
+            machine.is_alive(self.paths, rec.name, run) or machine.leader_alive(run)
+        )
 
     def _tag(self, rec: MachineRecord) -> str:
         return network.rule_tag(rec.name, self.paths.root)

@@ -18,6 +18,7 @@ from sovmigrate.lab.state import LabPaths, MachineRecord, RunRecord, save_machin
 
 BOOT_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
+QUICK_STOP = 5.0  # rolling back an interrupted `lab up`: the machines are mid-boot anyway
 
 
 def create(paths: LabPaths, rec: MachineRecord) -> None:
@@ -67,16 +68,20 @@ def boot(paths: LabPaths, rec: MachineRecord) -> RunRecord:
         )
     try:
         leader = _wait_leader(proc)
+        run = RunRecord(pid=proc.pid, leader=leader, leader_start=_start_time(leader))
     except BaseException:
         # Interrupted before the caller could record the process: it must not outlive us.
         proc.terminate()
         try:
-            proc.wait(STOP_TIMEOUT)
+            proc.wait(QUICK_STOP)
         except subprocess.TimeoutExpired:
+            for child in _children(proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
             proc.kill()
             proc.wait()
         raise
-    return RunRecord(pid=proc.pid, leader=leader)
+    return run
 
 
 def _wait_leader(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
@@ -217,21 +222,41 @@ def _wait_ssh(rec: MachineRecord, cancel: threading.Event, timeout: float = 30) 
     raise OperationFailed(f"{rec.name}: interrupted while waiting for sshd")
 
 
-def stop(paths: LabPaths, name: str, run: RunRecord) -> None:
-    """Clean poweroff (nspawn turns SIGTERM into a shutdown); SIGKILL only if it hangs."""
-    if not is_alive(paths, name, run):
-        _reap(run.pid)
-        return
-    os.kill(run.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while is_alive(paths, name, run):
-        _reap(run.pid)
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(run.pid, signal.SIGKILL)
-            time.sleep(0.5)
-            break
-        time.sleep(0.05)
+def _start_time(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def leader_alive(run: RunRecord) -> bool:
+    """True while the machine's init runs, even if its nspawn died (a SIGKILLed nspawn leaves
+    the container's processes running, orphaned)."""
+    return run.leader_start > 0 and _start_time(run.leader) == run.leader_start
+
+
+def stop(paths: LabPaths, name: str, run: RunRecord, timeout: float = STOP_TIMEOUT) -> None:
+    """Clean poweroff (nspawn turns SIGTERM into a shutdown); if it hangs past ``timeout``,
+    SIGKILL the container's init, which ends every process of its PID namespace."""
+    if is_alive(paths, name, run):
+        os.kill(run.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while is_alive(paths, name, run) and time.monotonic() < deadline:
+            _reap(run.pid)
+            time.sleep(0.05)
+    if leader_alive(run):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(run.leader, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while leader_alive(run) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    if is_alive(paths, name, run):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while is_alive(paths, name, run) and time.monotonic() < deadline:
+            _reap(run.pid)
+            time.sleep(0.05)
     _reap(run.pid)
 
 

@@ -57,6 +57,8 @@ class RunRecord:
 
     pid: int
     leader: int
+    # Start time (clock ticks since host boot) of the leader: tells it from a reused pid.
+    leader_start: int = 0
 
 
 @dataclass(frozen=True)
