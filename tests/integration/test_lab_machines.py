@@ -17,6 +17,9 @@ from labtools import (
     run_playbook,
 )
 
+from sovmigrate.lab.machine import leader_alive
+from sovmigrate.lab.state import LabPaths, load_run
+
 pytestmark = pytest.mark.integration
 
 NAMES = ["labit1", "labit2"]
@@ -74,11 +77,15 @@ def test_playbook_applies_then_is_idempotent(machines):
 
 
 def test_down_leaves_nothing_behind(machines):
+    paths = LabPaths(lab_dir().absolute())
+    runs = {name: load_run(paths, name) for name in NAMES}
+    assert all(runs.values())
     down = cli("down", *NAMES, "--format", "json")
     assert down.returncode == 0, down.stderr
     assert sorted(json.loads(down.stdout)["stopped"]) == NAMES
     for name in NAMES:
         assert nspawn_pids(name) == [], f"{name}: nspawn still running"
+        assert not leader_alive(runs[name]), f"{name}: the container's init still runs"
         assert not link_exists(name), f"{name}: veth link left"
         assert not ruleset_mentions(name), f"{name}: NAT rule left"
         assert not is_mounted(lab_dir().absolute() / "machines" / name / "rootfs")
