@@ -171,6 +171,12 @@ def finish_stage(
         if problem is None and stage == "restore":
             problem = restore_problem(store, machine_id)
         result = outcome.result or ("ok" if problem is None else "failed")
+        if machine.state != READY_STATE[stage]:
+            # An operator excluded or rolled the machine back while the stage ran: the run is
+            # recorded, the operator's decision stands.
+            note = f"{problem or 'ok'}; machine became {machine.state} during the run, kept"
+            store.finish_stage_run(run_id, result, reason=note, data=outcome.data)
+            return machine
         store.finish_stage_run(run_id, result, reason=problem or "", data=outcome.data)
         if problem is not None:
             return _move(

@@ -124,3 +124,14 @@ def test_a_machine_in_a_running_stage_cannot_start_another(
     begin_stage(store, m, "precheck", wave_id=None, controller="other:1")
     with pytest.raises(StateConflict, match="in progress"):
         begin_stage(store, store.machine_by_id(m.id), "precheck", wave_id=None)
+
+
+def test_exclusion_during_a_run_stands(store: Store, campaign: Campaign) -> None:
+    store.create_wave(campaign, "w1", ["pc1"])
+    m = store.machine(campaign, "pc1")
+    run = begin_stage(store, m, "precheck", wave_id=None)
+    exclude(store, store.machine_by_id(m.id), "agent leaves the agency", "op")
+    after = finish_stage(store, m.id, "precheck", run, StageOutcome(ok=True), "runner")
+    assert after.state == "excluded"
+    assert store.stage_run(run).result == "ok"
+    assert "kept" in store.stage_run(run).reason
