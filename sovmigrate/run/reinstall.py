@@ -123,10 +123,32 @@ class PxeReinstaller:
             done = subprocess.run(argv, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise OperationFailed(f"{machine.name}: boot command failed: {done.stderr[:200]}")
+        # The live system that ran the capture answers SSH too: see it go away first, so the
+        # SSH that answers next is the freshly installed Debian.
+        wait_for_ssh_down(address, port, self.timeout, self.poll)
         wait_for_ssh(address, port, self.timeout, self.poll)
         for entry in entries[1:]:  # keep the preseed for the audit, drop the boot entries
             entry.unlink(missing_ok=True)
         return None
+
+
+def _answers(address: str, port: int, poll: float) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=poll) as conn:
+            conn.settimeout(poll)
+            return conn.recv(64).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def wait_for_ssh_down(address: str, port: int, timeout: float, poll: float) -> None:
+    deadline = time.monotonic() + timeout
+    while _answers(address, port, poll):
+        if time.monotonic() >= deadline:
+            raise OperationFailed(
+                f"{address}:{port} never went down in {timeout:g} s: did it boot from the network?"
+            )
+        time.sleep(poll)
 
 
 def wait_for_ssh(address: str, port: int, timeout: float, poll: float) -> None:
