@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sovmigrate.lab import host
@@ -66,7 +67,9 @@ def image_id(suite: str) -> str:
     return f"{suite}-{recipe_id()}"
 
 
-def ensure_base(paths: LabPaths, suite: str) -> tuple[str, float | None]:
+def ensure_base(
+    paths: LabPaths, suite: str, log: Callable[[str], None] = print
+) -> tuple[str, float | None]:
     """Build the base image of ``suite`` unless cached; return its id and the build time
     (None when it was cached)."""
     ident = image_id(suite)
@@ -78,6 +81,7 @@ def ensure_base(paths: LabPaths, suite: str) -> tuple[str, float | None]:
             return ident, None
         host.require_tools(host.BUILD_TOOLS)
         mirror = host.apt_mirror()
+        log(f"building the {suite} base image with mmdebstrap (once; 1 to 3 minutes)")
         # An interrupted build leaves this directory; it is thrown away here, never used.
         tmp = paths.images / f".{suite}.partial"
         if tmp.exists():

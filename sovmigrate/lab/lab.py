@@ -197,7 +197,7 @@ class Lab:
         with locked(self.paths.root / "lab.lock", "the lab"):
             (rec,) = self.known([name])
             self._stop_all([rec])
-            rec.image, _built = image.ensure_base(self.paths, rec.suite)
+            rec.image, _built = image.ensure_base(self.paths, rec.suite, self.log)
             self.log(f"{name}: reinstalling from the {rec.suite} base image")
             machine.create(self.paths, rec)
             inventory.write(self.paths, list_machines(self.paths))
@@ -251,7 +251,7 @@ class Lab:
                     save_machine(self.paths, rec)
                 recs.append(rec)
                 continue
-            ident, built = image.ensure_base(self.paths, suite)
+            ident, built = image.ensure_base(self.paths, suite, self.log)
             if built is not None:
                 report.base_build_seconds = built
                 self.log(f"built the {suite} base image in {built:.0f} s")
