@@ -127,3 +127,14 @@ def _customize(root: Path) -> None:
 def remove_images(paths: LabPaths) -> None:
     if paths.images.is_dir():
         shutil.rmtree(paths.images)
+
+
+def prune(paths: LabPaths, in_use: set[str]) -> list[str]:
+    """Delete images of an older recipe that no machine's disk is built on any more."""
+    current = {image_id(suite) for suite in ("trixie", "bookworm")}
+    removed = []
+    for d in sorted(paths.images.iterdir()) if paths.images.is_dir() else []:
+        if d.is_dir() and not d.name.startswith(".") and d.name not in current | in_use:
+            shutil.rmtree(d)
+            removed.append(d.name)
+    return removed

@@ -220,6 +220,7 @@ class Lab:
                 shutil.rmtree(self.paths.machine(rec.name))
                 removed.append(rec.name)
             self._cleanup_partials()
+            image.prune(self.paths, {r.image for r in list_machines(self.paths)})
             if purge:
                 image.remove_images(self.paths)
                 shutil.rmtree(self.paths.apt_cache, ignore_errors=True)

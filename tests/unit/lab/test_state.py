@@ -76,3 +76,16 @@ def test_inventory_script_json_matches_the_yaml(tmp_path):
     assert data["lab"]["hosts"] == ["a1", "b1"]
     assert data["lab_bookworm"]["hosts"] == ["b1"]
     assert data["_meta"]["hostvars"]["a1"] == yml["lab"]["hosts"]["a1"]
+
+
+def test_prune_keeps_current_and_used_images(tmp_path):
+    from sovmigrate.lab import image
+
+    paths = _lab(tmp_path)
+    current = image.image_id("trixie")
+    for name in (current, "trixie-old1", "bookworm-old2", ".trixie.partial"):
+        (paths.images / name).mkdir()
+    assert image.prune(paths, {"bookworm-old2"}) == ["trixie-old1"]
+    assert sorted(p.name for p in paths.images.iterdir()) == sorted(
+        [current, "bookworm-old2", ".trixie.partial"]
+    )
