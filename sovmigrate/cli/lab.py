@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from sovmigrate.errors import UsageError
+from sovmigrate.errors import OperationFailed, UsageError
 from sovmigrate.lab import Lab, MachineStatus, default_root
-from sovmigrate.lab.demo import run_demo
 from sovmigrate.lab.names import SUITES, numbered_names
 
 FORMAT = click.option(
@@ -153,15 +152,73 @@ def destroy(ctx: click.Context, names: tuple[str, ...], purge: bool, fmt: str) -
 
 
 @lab.command()
-@click.option("--count", type=int, default=2, show_default=True, help="How many machines.")
-@click.option("--suite", type=click.Choice(SUITES), help="Debian suite of new machines [trixie].")
+@click.option(
+    "--machines",
+    "count",
+    type=int,
+    default=3,
+    show_default=True,
+    help="How many Windows workstations to migrate (the second one is blocked on purpose).",
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Throw the previous demo away (machines, disks, store, state); otherwise resume it.",
+)
+@click.option(
+    "--desktop",
+    type=click.Choice(["full", "minimal"]),
+    default="full",
+    show_default=True,
+    help="GNOME profile of the migrated machines (minimal: a quicker trial).",
+)
+@click.option("--forks", type=int, default=5, show_default=True)
 @FORMAT
 @click.pass_context
-def demo(ctx: click.Context, count: int, suite: str | None, fmt: str) -> None:
-    """Bring up demo machines and apply playbooks/configure.yml to them."""
+def demo(ctx: click.Context, count: int, fresh: bool, desktop: str, forks: int, fmt: str) -> None:
+    """Migrate Windows-like lab workstations through every stage, then print the verdicts.
+
+    Precheck, capture to a restic store, reinstall from the clean base image (the Windows disk
+    is destroyed), configure, restore, postcheck: the real playbooks and roles. State, store,
+    disks and reports live under <lab dir>/demo.
+    """
+    from sovmigrate.demo import run_demo
+    from sovmigrate.run import CancelToken, cancel_on_sigint
+    from sovmigrate.run.live import LiveProgress
+    from sovmigrate.state import STAGES
+
     lab = _lab(ctx)
-    result = run_demo(lab, numbered_names("demo", count), suite, lab.log)
+    token = CancelToken()
+    with cancel_on_sigint(token), LiveProgress(list(STAGES)) as progress:
+        result = run_demo(
+            lab,
+            count,
+            fresh=fresh,
+            desktop_profile=desktop,
+            forks=forks,
+            log=lab.log,
+            progress=progress,
+            cancel=token,
+        )
     if fmt == "json":
-        click.echo(json.dumps({"machines": result.machines, "playbook": result.playbook}))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "database": str(result.database),
+                    "report": str(result.report),
+                    "machines": result.verdicts,
+                }
+            )
+        )
     else:
-        click.echo(f"demo machines: {', '.join(result.machines)} (sovmigrate lab ssh NAME)")
+        for name, v in sorted(result.verdicts.items()):
+            where = f" at {v['failed_stage']}" if v["failed_stage"] else ""
+            why = f": {v['reason']}" if v["state"] != "done" and v["reason"] else ""
+            note = "" if v["state"] == v["expected"] else f"  (expected {v['expected']})"
+            click.echo(f"{name}  {v['state']}{where}{why}{note}")
+        click.echo(f"wave report: {result.report}")
+    if result.canceled:
+        raise click.exceptions.Abort()
+    if not result.ok:
+        raise OperationFailed("the demo wave did not end as expected; see the verdicts above")
