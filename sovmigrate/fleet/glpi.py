@@ -24,6 +24,8 @@ from typing import Any
 
 from sovmigrate.errors import UsageError
 from sovmigrate.fleet.model import UNKNOWN, Controller, Machine, Software
+from sovmigrate.fleet.model import shared_controller as _controller
+from sovmigrate.fleet.model import shared_software as _software
 
 # A Windows volume's used space minus this is taken as user data (the OS and applications).
 SYSTEM_BASELINE_GB = 25.0
@@ -142,19 +144,44 @@ def _identity(doc: Mapping[str, Any], hardware: Mapping[str, Any], source: str) 
 
 def _controllers(items: list[Mapping[str, Any]], source: str) -> tuple[Controller, ...]:
     found = []
+    intern = sys.intern
     for i, item in enumerate(items):
+        vendor, device = item.get("vendorid"), item.get("productid")
+        name = item.get("name") or item.get("caption")
+        pciclass, kind = item.get("pciclass"), item.get("type")
+        # Fast path for well-formed text (nearly every item): the checked path below builds
+        # the field names for its messages, which cost more than the parse itself.
+        if (
+            type(vendor) is str
+            and type(device) is str
+            and type(name) is str
+            and type(pciclass) is str
+            and type(kind) is str
+        ):
+            vendor, device = intern(vendor.strip().lower()), intern(device.strip().lower())
+            if _HEX4.match(vendor) and _HEX4.match(device):
+                found.append(
+                    _controller(
+                        vendor,
+                        device,
+                        intern(name.strip()),
+                        intern(pciclass.strip().lower()),
+                        intern(kind.strip()),
+                    )
+                )
+            continue
         where = f"content.controllers[{i}]"
-        vendor = sys.intern(_text(item.get("vendorid"), source, f"{where}.vendorid").lower())
-        device = sys.intern(_text(item.get("productid"), source, f"{where}.productid").lower())
+        vendor = intern(_text(vendor, source, f"{where}.vendorid").lower())
+        device = intern(_text(device, source, f"{where}.productid").lower())
         if not (_HEX4.match(vendor) and _HEX4.match(device)):
             continue  # USB hubs and virtual devices come without PCI ids
         found.append(
-            Controller(
+            _controller(
                 vendor,
                 device,
-                _word(item.get("name") or item.get("caption"), source, f"{where}.name"),
-                sys.intern(_text(item.get("pciclass"), source, f"{where}.pciclass").lower()),
-                _word(item.get("type"), source, f"{where}.type"),
+                _word(name, source, f"{where}.name"),
+                intern(_text(pciclass, source, f"{where}.pciclass").lower()),
+                _word(kind, source, f"{where}.type"),
             )
         )
     return tuple(found)
@@ -162,13 +189,23 @@ def _controllers(items: list[Mapping[str, Any]], source: str) -> tuple[Controlle
 
 def _softwares(items: list[Mapping[str, Any]], source: str) -> tuple[Software, ...]:
     seen: dict[tuple[str, str], Software] = {}
+    intern = sys.intern
     for i, item in enumerate(items):
-        name = _word(item.get("name"), source, f"content.softwares[{i}].name")
-        if not name:
-            continue
-        publisher = _word(item.get("publisher"), source, f"content.softwares[{i}].publisher")
-        version = _word(item.get("version"), source, f"content.softwares[{i}].version")
-        seen.setdefault((name, publisher), Software(name, publisher, version))
+        name, publisher, version = item.get("name"), item.get("publisher"), item.get("version")
+        # Fast path as in _controllers: most installations are three strings.
+        if type(name) is str and type(publisher) is str and type(version) is str:
+            name = intern(name.strip())
+            if not name:
+                continue
+            publisher, version = intern(publisher.strip()), intern(version.strip())
+        else:
+            name = _word(name, source, f"content.softwares[{i}].name")
+            if not name:
+                continue
+            publisher = _word(publisher, source, f"content.softwares[{i}].publisher")
+            version = _word(version, source, f"content.softwares[{i}].version")
+        if (name, publisher) not in seen:
+            seen[name, publisher] = _software(name, publisher, version)
     return tuple(seen.values())
 
 

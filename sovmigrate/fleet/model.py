@@ -32,6 +32,46 @@ class Software(NamedTuple):
     version: str = ""
 
 
+# One object per distinct title or device across the fleet: 80,000 machines hold ~1.5 million
+# installations of a few thousand titles. Sharing them saves the memory and the namedtuple
+# construction (the plan re-reads every machine). Bounded so a long-lived process cannot grow.
+_SHARED_MAX = 200_000
+_softwares: dict[tuple[Any, ...], Software] = {}
+_controllers: dict[tuple[Any, ...], Controller] = {}
+
+
+def shared_software(*fields: Any) -> Software:
+    found = _softwares.get(fields)
+    if found is None:
+        if len(_softwares) >= _SHARED_MAX:
+            _softwares.clear()
+        found = _softwares[fields] = Software._make(fields)
+    return found
+
+
+def shared_controller(*fields: Any) -> Controller:
+    found = _controllers.get(fields)
+    if found is None:
+        if len(_controllers) >= _SHARED_MAX:
+            _controllers.clear()
+        found = _controllers[fields] = Controller._make(fields)
+    return found
+
+
+def _shared(cache: dict[tuple[Any, ...], Any], make: Any, items: Any) -> tuple[Any, ...]:
+    out = []
+    get = cache.get
+    for item in items:
+        key = tuple(item)
+        found = get(key)
+        if found is None:
+            if len(cache) >= _SHARED_MAX:
+                cache.clear()
+            found = cache[key] = make(key)
+        out.append(found)
+    return tuple(out)
+
+
 @dataclass(slots=True)
 class Machine:
     """A workstation as seen by the inventory. Sizes in MB (RAM) and GB (disks, data)."""
@@ -79,8 +119,8 @@ class Machine:
     @classmethod
     def from_facts(cls, data: dict[str, Any]) -> Machine:
         values = dict(data)
-        values["controllers"] = tuple(map(Controller._make, data.get("controllers", ())))
-        values["softwares"] = tuple(map(Software._make, data.get("softwares", ())))
+        values["controllers"] = _shared(_controllers, Controller._make, data.get("controllers", ()))
+        values["softwares"] = _shared(_softwares, Software._make, data.get("softwares", ()))
         values["encrypted_volumes"] = tuple(data.get("encrypted_volumes", ()))
         values["users"] = tuple(data.get("users", ()))
         known = set(cls.__dataclass_fields__)

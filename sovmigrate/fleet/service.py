@@ -18,7 +18,7 @@ from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessment, Assessor
 from sovmigrate.fleet.importer import load_fleet
 from sovmigrate.fleet.model import Machine
-from sovmigrate.state import Campaign, MachineRecord, Store
+from sovmigrate.state import Campaign, MachineRecord, Store, bulk
 
 DEFAULT_INVENTORIES = Path("inventories")
 
@@ -66,23 +66,24 @@ def context(
     return Context(camp, settings, catalogue, Assessor(settings, catalogue, default_pci_table()))
 
 
-def _names(existing: list[Any], machines: list[Machine]) -> list[str]:
-    """Host names to store: the stored name of a known machine, else a collision-free name."""
+def _names(existing: list[tuple[str, str, str, str]], machines: list[Machine]) -> list[str]:
+    """Host names to store: the stored name of a known machine, else a collision-free name.
+
+    ``existing``: (name, key, uuid, deviceid) of the stored machines, '' where absent.
+    """
     by_id: dict[str, str] = {}
     taken: dict[str, str] = {}
-    for row in existing:
-        facts = row.facts
-        for ident in (facts.get("key"), facts.get("uuid"), facts.get("deviceid")):
+    for stored, key, uuid, deviceid in existing:
+        for ident in (key, uuid, deviceid):
             if ident:
-                by_id[ident] = row.name
-        taken[row.name] = facts.get("key", row.name)
+                by_id[ident] = stored
+        taken[stored] = key or stored
     names = []
     for m in machines:
-        name = next((by_id[i] for i in (m.key, m.uuid, m.deviceid) if i and i in by_id), None)
-        if name is None:
-            name = m.name
-            if taken.get(name, m.key) != m.key:
-                name = f"{m.name}-{m.key[:8]}"
+        found = next((by_id[i] for i in (m.key, m.uuid, m.deviceid) if i and i in by_id), None)
+        name = m.name if found is None else found
+        if found is None and taken.get(name, m.key) != m.key:
+            name = f"{m.name}-{m.key[:8]}"
         taken[name] = m.key
         names.append(name)
     return names
@@ -100,8 +101,9 @@ def import_fleet(
     result = load_fleet(paths, skip_invalid=skip_invalid)
     with store.db.transaction():
         ctx = context(store, campaign, inventories=inventories, config=config, create=True)
-        existing = store.machines(ctx.campaign)
-        known = {m.name for m in existing}
+        # Identities only: decoding every stored machine's facts cost seconds at 80,000.
+        existing = bulk.machine_identities(store, ctx.campaign)
+        known = {row[0] for row in existing}
         names = _names(existing, result.machines)
         status: dict[str, int] = {"ready": 0, "needs-action": 0, "blocked": 0}
         records = []
@@ -113,7 +115,7 @@ def import_fleet(
             facts["readiness"] = verdict.to_json()
             records.append(MachineRecord(name=name, site=machine.site, facts=facts))
         store.upsert_machines(ctx.campaign, records)
-        store.mark_assessed(ctx.campaign, names, reason="fleet import")
+        bulk.mark_assessed(store, ctx.campaign, names, reason="fleet import")
     created = sum(1 for n in names if n not in known)
     return ImportSummary(
         campaign=campaign,

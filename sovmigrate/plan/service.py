@@ -14,7 +14,7 @@ from pathlib import Path
 from sovmigrate.fleet.service import Context, assessed
 from sovmigrate.plan.inventory import write_inventories
 from sovmigrate.plan.planner import Plan, PlanSettings, plan_waves
-from sovmigrate.state import Store
+from sovmigrate.state import Store, bulk
 
 PLAN_MARK = "sovmigrate plan"
 _PLANNABLE_STATES = ("discovered", "assessed", "scheduled")
@@ -47,18 +47,24 @@ def make_plan(
             n += 1
             wave.name = f"{base}-r{n}"
         taken.add(wave.name)
+    # Set-based: Store.delete_wave/create_wave per wave decode the members' facts each time,
+    # which dominated a plan of 80,000 machines in ~2,700 waves.
     with store.db.transaction():
-        for name in sorted(ours - started):
-            store.delete_wave(ctx.campaign, name, actor="plan")
-        for wave in plan.waves:
-            store.create_wave(
-                ctx.campaign,
-                wave.name,
-                wave.members,
-                planned_for=wave.start.isoformat(),
-                description=f"{PLAN_MARK}: {wave.site} {wave.start} -> {wave.end}",
-                actor="plan",
-            )
+        bulk.delete_waves(store, ctx.campaign, sorted(ours - started), actor="plan")
+        bulk.create_waves(
+            store,
+            ctx.campaign,
+            [
+                bulk.NewWave(
+                    wave.name,
+                    wave.members,
+                    planned_for=wave.start.isoformat(),
+                    description=f"{PLAN_MARK}: {wave.site} {wave.start} -> {wave.end}",
+                )
+                for wave in plan.waves
+            ],
+            actor="plan",
+        )
     machines = {m.name: m for m, _ in free}
     directory = write_inventories(inventories, ctx.campaign.name, plan, machines)
     return PlanResult(plan, directory, len(rows) - len(free))

@@ -1,0 +1,204 @@
+"""Set-based store operations (state/bulk.py) reach the end state of the per-wave Store methods.
+
+Each test runs the slow path (Store methods) on one campaign and the bulk path on another
+campaign with the same machines, in the same store, on SQLite and on PostgreSQL, then compares
+machines, waves, members and transitions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sovmigrate.errors import StateConflict, UsageError
+from sovmigrate.state import Campaign, MachineRecord, Store, bulk
+
+NAMES = [f"pc{i:02d}" for i in range(12)]
+
+
+def _fleet(store: Store, name: str) -> Campaign:
+    camp = store.campaign(name, create=True)
+    store.upsert_machines(
+        camp,
+        [
+            MachineRecord(n, site="lyon", facts={"key": f"k-{n}", "uuid": f"u-{n}", "ram": 8})
+            for n in NAMES
+        ],
+    )
+    return camp
+
+
+def _set_state(store: Store, camp: Campaign, name: str, state: str) -> None:
+    store.db.execute(
+        "UPDATE machines SET state = ? WHERE campaign_id = ? AND name = ?", (state, camp.id, name)
+    )
+
+
+def _snapshot(store: Store, camp: Campaign) -> dict[str, Any]:
+    machines = store.db.query(
+        "SELECT m.name, m.state, w.name, wm.position FROM machines m "
+        "LEFT JOIN wave_members wm ON wm.machine_id = m.id "
+        "LEFT JOIN waves w ON w.id = wm.wave_id WHERE m.campaign_id = ? ORDER BY m.name",
+        (camp.id,),
+    )
+    waves = store.db.query(
+        "SELECT name, planned_for, description FROM waves WHERE campaign_id = ? ORDER BY id",
+        (camp.id,),
+    )
+    transitions = store.db.query(
+        "SELECT m.name, t.from_state, t.to_state, t.stage, t.reason, t.actor FROM transitions t "
+        "JOIN machines m ON m.id = t.machine_id WHERE m.campaign_id = ? ORDER BY t.id",
+        (camp.id,),
+    )
+    return {"machines": machines, "waves": waves, "transitions": transitions}
+
+
+@pytest.fixture
+def pair(store: Store) -> tuple[Campaign, Campaign]:
+    slow, fast = _fleet(store, "slow"), _fleet(store, "fast")
+    for camp in (slow, fast):
+        _set_state(store, camp, "pc03", "assessed")
+        _set_state(store, camp, "pc04", "failed")
+    return slow, fast
+
+
+def test_mark_assessed_same_end_state(store: Store, pair: tuple[Campaign, Campaign]) -> None:
+    slow, fast = pair
+    chosen = NAMES[1:9]
+    assert store.mark_assessed(slow, chosen, reason="import") == 6
+    assert bulk.mark_assessed(store, fast, chosen, reason="import") == 6
+    assert _snapshot(store, fast) == _snapshot(store, slow)
+    states = {m.name: m.state for m in store.machines(fast)}
+    assert states["pc01"] == "assessed" and states["pc04"] == "failed"
+    assert states["pc00"] == "discovered"
+
+
+def test_mark_assessed_unknown_machine_same_error(
+    store: Store, pair: tuple[Campaign, Campaign]
+) -> None:
+    slow, fast = pair
+    with pytest.raises(UsageError) as slow_error:
+        store.mark_assessed(slow, ["pc01", "ghost"])
+    with pytest.raises(UsageError) as fast_error:
+        bulk.mark_assessed(store, fast, ["pc01", "ghost"])
+    assert str(fast_error.value) == str(slow_error.value).replace("'slow'", "'fast'")
+    assert _snapshot(store, fast) == _snapshot(store, slow)
+
+
+def _plan() -> list[bulk.NewWave]:
+    return [
+        bulk.NewWave("w1", ["pc05", "pc01", "pc03"], planned_for="2027-01-04", description="a"),
+        bulk.NewWave("w2", ["pc04", "pc02"], planned_for="2027-01-11", description="b"),
+        bulk.NewWave("w3", [], planned_for=None, description=""),
+    ]
+
+
+def _deletable() -> list[bulk.NewWave]:
+    return [
+        bulk.NewWave("w1", ["pc05", "pc01", "pc03"]),
+        bulk.NewWave("w2", ["pc06", "pc02"]),
+        bulk.NewWave("w3", []),
+    ]
+
+
+def test_create_waves_same_end_state(store: Store, pair: tuple[Campaign, Campaign]) -> None:
+    slow, fast = pair
+    for wave in _plan():
+        store.create_wave(
+            slow,
+            wave.name,
+            wave.members,
+            planned_for=wave.planned_for,
+            description=wave.description,
+            actor="plan",
+        )
+    created = bulk.create_waves(store, fast, _plan(), actor="plan")
+    assert [w.name for w in created] == ["w1", "w2", "w3"]
+    assert sorted(w.name for w in created) == sorted(w.name for w in store.waves(fast))
+    assert _snapshot(store, fast) == _snapshot(store, slow)
+    # What a user sees: members in order, the failed machine kept its state.
+    w1 = store.wave(fast, "w1")
+    assert [m.name for m in store.machines(fast, wave=w1)] == ["pc05", "pc01", "pc03"]
+    assert store.machine(fast, "pc04").state == "failed"
+    assert store.machine(fast, "pc05").state == "scheduled"
+
+
+@pytest.mark.parametrize(
+    ("waves", "message"),
+    [
+        ([bulk.NewWave("bad/name")], "invalid wave name"),
+        ([bulk.NewWave("w9", ["pc01", "pc01"])], "a machine is listed twice"),
+        ([bulk.NewWave("w9", ["pc01", "ghost"])], "unknown machine(s) in campaign"),
+        ([bulk.NewWave("w9", ["pc07"])], "already in another wave: pc07 (wave old)"),
+        ([bulk.NewWave("old", ["pc08"])], "wave 'old' already exists"),
+        (
+            [bulk.NewWave("w8", ["pc09"]), bulk.NewWave("w9", ["pc10", "pc09"])],
+            "already in another wave: pc09 (wave w8)",
+        ),
+        ([bulk.NewWave("w8"), bulk.NewWave("w8")], "wave 'w8' already exists"),
+    ],
+)
+def test_create_waves_refusals_write_nothing(
+    store: Store, pair: tuple[Campaign, Campaign], waves: list[bulk.NewWave], message: str
+) -> None:
+    _, fast = pair
+    store.create_wave(fast, "old", ["pc07"])
+    before = _snapshot(store, fast)
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        bulk.create_waves(store, fast, waves)
+    assert _snapshot(store, fast) == before
+
+
+def test_create_waves_matches_slow_path_errors(
+    store: Store, pair: tuple[Campaign, Campaign]
+) -> None:
+    slow, fast = pair
+    for camp in pair:
+        store.create_wave(camp, "old", ["pc07", "pc08"])
+    with pytest.raises(UsageError) as slow_error:
+        store.create_wave(slow, "w9", ["pc01", "pc08", "pc07"])
+    with pytest.raises(UsageError) as fast_error:
+        bulk.create_waves(store, fast, [bulk.NewWave("w9", ["pc01", "pc08", "pc07"])])
+    assert str(fast_error.value) == str(slow_error.value)
+
+
+def test_delete_waves_same_end_state(store: Store, pair: tuple[Campaign, Campaign]) -> None:
+    slow, fast = pair
+    for camp in pair:
+        bulk.create_waves(store, camp, _deletable(), actor="plan")
+        store.create_wave(camp, "manual", ["pc11"])
+    for name in ("w1", "w2", "w3"):
+        store.delete_wave(slow, name, actor="plan")
+    bulk.delete_waves(store, fast, ["w1", "w2", "w3"], actor="plan")
+    assert _snapshot(store, fast) == _snapshot(store, slow)
+    assert [w.name for w in store.waves(fast)] == ["manual"]
+    assert store.machine(fast, "pc05").state == "assessed"
+
+
+def test_delete_waves_refuses_a_started_wave_and_deletes_nothing(
+    store: Store, pair: tuple[Campaign, Campaign]
+) -> None:
+    slow, fast = pair
+    for camp in pair:
+        bulk.create_waves(store, camp, _deletable(), actor="plan")
+        _set_state(store, camp, "pc02", "failed")
+    with pytest.raises(StateConflict) as slow_error:
+        store.delete_wave(slow, "w2")
+    before = _snapshot(store, fast)
+    with pytest.raises(StateConflict) as fast_error:
+        bulk.delete_waves(store, fast, ["w1", "w2"])
+    assert str(fast_error.value) == str(slow_error.value)
+    assert _snapshot(store, fast) == before
+    with pytest.raises(UsageError, match="unknown wave 'nope'"):
+        bulk.delete_waves(store, fast, ["w1", "nope"])
+    assert _snapshot(store, fast) == before
+
+
+def test_machine_identities_reads_the_facts(store: Store, pair: tuple[Campaign, Campaign]) -> None:
+    _, fast = pair
+    store.upsert_machines(fast, [MachineRecord("bare", facts={"deviceid": "d-bare"})])
+    found = bulk.machine_identities(store, fast)
+    assert found[0] == ("bare", "", "", "d-bare")
+    assert found[1] == ("pc00", "k-pc00", "u-pc00", "")
+    assert len(found) == len(NAMES) + 1
