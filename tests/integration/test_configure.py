@@ -202,7 +202,7 @@ BREAKAGES = [
         "cp /etc/firefox/policies/policies.json /root/policies.bak && "
         "python3 -c \"import json; p='/etc/firefox/policies/policies.json'; "
         "d=json.load(open(p)); d['policies']['Permissions']['Camera']['Allow']=[]; "
-        'json.dump(d, open(p, "w"))"',
+        "json.dump(d, open(p, 'w'))\"",
         "apps:visio_permissions",
         "cp /root/policies.bak /etc/firefox/policies/policies.json",
     ),
