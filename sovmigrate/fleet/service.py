@@ -114,8 +114,9 @@ def import_fleet(
             facts = machine.to_facts()
             facts["readiness"] = verdict.to_json()
             records.append(MachineRecord(name=name, site=machine.site, facts=facts))
-        store.upsert_machines(ctx.campaign, records)
-        bulk.mark_assessed(store, ctx.campaign, names, reason="fleet import")
+        # Upsert and discovered -> assessed in one write (Store.upsert_machines then
+        # mark_assessed rewrote every row, facts included, a second time).
+        bulk.upsert_assessed(store, ctx.campaign, records, reason="fleet import")
     created = sum(1 for n in names if n not in known)
     return ImportSummary(
         campaign=campaign,

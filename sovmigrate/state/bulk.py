@@ -10,12 +10,13 @@ same messages) from light queries that never read the facts column, and write wi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sovmigrate.errors import StateConflict, UsageError
-from sovmigrate.state.models import Campaign, Wave
+from sovmigrate.state.models import Campaign, MachineRecord, Wave
 from sovmigrate.state.store import Store, utcnow
 
 # States from which joining a wave schedules a machine (as in Store._add_members).
@@ -245,3 +246,58 @@ def create_waves(
             [(row.id, row.state, f"added to wave {w}", actor, now) for row, w in moves],
         )
     return result
+
+
+def upsert_assessed(
+    store: Store, campaign: Campaign, records: Sequence[MachineRecord], *, reason: str = ""
+) -> int:
+    """``Store.upsert_machines`` then ``Store.mark_assessed`` of the same machines, in one pass.
+
+    A new machine is inserted as ``assessed`` (with its discovered -> assessed transition)
+    instead of being written and then rewritten: the second write of 80,000 rows carrying
+    their facts JSON cost as much as the first. Known machines keep their state, wave and
+    history as in ``upsert_machines``; those still ``discovered`` become ``assessed``.
+    """
+    now = utcnow()
+    rows: list[tuple[Any, ...]] = []
+    seen: set[str] = set()
+    for rec in records:
+        if not rec.name or rec.name != rec.name.strip():
+            raise UsageError(f"invalid machine name {rec.name!r}")
+        if rec.name in seen:
+            raise UsageError(f"machine {rec.name!r} appears twice in the same import")
+        seen.add(rec.name)
+        rows.append(
+            (
+                campaign.id,
+                rec.name,
+                rec.site,
+                json.dumps(rec.facts, sort_keys=True, default=str),
+                json.dumps(rec.vars, sort_keys=True, default=str),
+                now,
+            )
+        )
+    with store.db.transaction():
+        before = _light(store, campaign)
+        store.db.executemany(
+            "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'assessed') ON CONFLICT (campaign_id, name) DO UPDATE SET "
+            "site = excluded.site, facts = excluded.facts, vars = excluded.vars, "
+            "updated_at = excluded.updated_at, state = CASE WHEN machines.state = 'discovered' "
+            "THEN 'assessed' ELSE machines.state END",
+            rows,
+        )
+        moved = [r[1] for r in rows if r[1] not in before or before[r[1]].state == "discovered"]
+        ids = {r[1]: int(r[0]) for r in _ids(store, campaign, moved)}
+        store.db.executemany(
+            "INSERT INTO transitions (machine_id, from_state, to_state, stage, reason, actor, "
+            "at) VALUES (?, 'discovered', 'assessed', NULL, ?, 'assess', ?)",
+            [(ids[n], reason, now) for n in moved],
+        )
+    return len(rows)
+
+
+def _ids(store: Store, campaign: Campaign, names: Sequence[str]) -> list[tuple[Any, ...]]:
+    if not names:
+        return []
+    return store.db.query("SELECT id, name FROM machines WHERE campaign_id = ?", (campaign.id,))

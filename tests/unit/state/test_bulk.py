@@ -202,3 +202,42 @@ def test_machine_identities_reads_the_facts(store: Store, pair: tuple[Campaign, 
     assert found[0] == ("bare", "", "", "d-bare")
     assert found[1] == ("pc00", "k-pc00", "u-pc00", "")
     assert len(found) == len(NAMES) + 1
+
+
+def test_upsert_assessed_same_end_state(store: Store, pair: tuple[Campaign, Campaign]) -> None:
+    slow, fast = pair
+    for camp in pair:
+        store.create_wave(camp, "old", ["pc07"])
+    records = [
+        MachineRecord(n, site="paris", facts={"key": f"k2-{n}"}, vars={"v": 1})
+        for n in ["new1", "pc00", "pc03", "pc04", "pc07", "new0"]
+    ]
+    assert store.upsert_machines(slow, records) == 6
+    store.mark_assessed(slow, [r.name for r in records], reason="fleet import")
+    assert bulk.upsert_assessed(store, fast, records, reason="fleet import") == 6
+    assert _snapshot(store, fast) == _snapshot(store, slow)
+    for name in ("new1", "pc07"):
+        slow_m, fast_m = store.machine(slow, name), store.machine(fast, name)
+        assert (fast_m.site, fast_m.facts, fast_m.vars, fast_m.state, fast_m.wave) == (
+            slow_m.site,
+            slow_m.facts,
+            slow_m.vars,
+            slow_m.state,
+            slow_m.wave,
+        )
+    assert store.machine(fast, "pc07").state == "scheduled"
+    assert store.machine(fast, "new0").state == "assessed"
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [(["new1", "new1"], "appears twice"), (["new1", " pc00"], "invalid machine name")],
+)
+def test_upsert_assessed_refusals_write_nothing(
+    store: Store, pair: tuple[Campaign, Campaign], names: list[str], message: str
+) -> None:
+    _, fast = pair
+    before = _snapshot(store, fast)
+    with pytest.raises(UsageError, match=message):
+        bulk.upsert_assessed(store, fast, [MachineRecord(n) for n in names])
+    assert _snapshot(store, fast) == before
