@@ -1,0 +1,159 @@
+"""The main job, end to end: ``sovmigrate lab demo`` as the README's first command runs it.
+
+Two lab machines with built Windows disks; the second was left hibernated by Fast Startup. The
+test looks where a pilot would: the state store, inside the migrated machine (the files of every
+capture manifest, hashed there; Tchap and the suite's launchers), the HTML wave report in a real
+browser, and every file the demo left for a secret it must not hold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from sovmigrate.lab import Lab
+from sovmigrate.state import open_store
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from browser import render_in_chromium
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(os.geteuid() != 0, reason="lab machines need root (systemd-nspawn)"),
+]
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+# Walks the homes inside the machine: path -> SHA-256 of every regular file.
+HASH_HOMES = r"""
+import hashlib, json, os
+out = {}
+for top, dirs, files in os.walk("/home"):
+    for f in files:
+        p = os.path.join(top, f)
+        if os.path.isfile(p) and not os.path.islink(p):
+            h = hashlib.sha256()
+            with open(p, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+            out[p] = h.hexdigest()
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    lab_dir = Path(os.environ.get("SOVMIGRATE_LAB_DIR") or "/var/lib/sovmigrate/lab")
+    env = dict(os.environ, SOVMIGRATE_LAB_DIR=str(lab_dir))
+    argv = ["lab", "demo", "--machines", "2", "--fresh", "--format", "json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "sovmigrate", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=3600,
+        check=False,
+    )
+    lab = Lab(lab_dir)
+    try:
+        yield lab, lab_dir / "demo", done
+    finally:
+        lab.destroy(["demo-1", "demo-2"])
+
+
+def _ssh(lab: Lab, name: str, *command: str) -> str:
+    done = subprocess.run(
+        lab.ssh_argv(name, command), capture_output=True, text=True, timeout=600, check=True
+    )
+    return done.stdout
+
+
+def test_demo_exits_zero_with_a_verdict_per_machine(demo) -> None:
+    _lab, _root, done = demo
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    assert out["ok"] is True
+    assert out["machines"]["demo-1"]["state"] == "done"
+    assert out["machines"]["demo-2"]["state"] == "failed"
+    assert Path(out["report"]).is_file()
+
+
+def test_store_says_blocked_machine_stopped_at_precheck_with_its_reason(demo) -> None:
+    _lab, root, _done = demo
+    with open_store(root / "state.db") as store:
+        campaign = store.campaign("demo")
+        machines = {m.name: m for m in store.machines(campaign)}
+        blocked = machines["demo-2"]
+        assert (blocked.state, blocked.failed_stage) == ("failed", "precheck")
+        assert "Fast Startup" in store.transitions(blocked.id)[-1].reason
+        # Its Windows disk was never wiped: nothing destructive ran after a failed precheck.
+        assert (root / "disks" / "demo-2.img").is_file()
+        migrated = machines["demo-1"]
+        assert migrated.state == "done"
+        for kind in ("capture", "restore"):
+            results = store.latest_verifications(migrated.id, kind)
+            assert results, f"no {kind} verification recorded"
+            assert all(v.verified for v in results), results
+    # The destructive step really happened: the migrated machine's Windows disk is gone.
+    assert not (root / "disks" / "demo-1.img").exists()
+
+
+def _manifest_entries(root: Path) -> list[dict[str, object]]:
+    entries = []
+    for path in sorted((root / "manifests").rglob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for manifest in data if isinstance(data, list) else data.get("manifests", [data]):
+            if manifest.get("host") == "demo-1":
+                entries.extend(manifest.get("entries", []))
+    return entries
+
+
+def test_every_captured_file_is_in_the_new_home_with_the_same_hash(demo) -> None:
+    lab, root, _done = demo
+    entries = _manifest_entries(root)
+    assert len(entries) > 20, "the capture manifests of demo-1 were not collected"
+    homes = json.loads(_ssh(lab, "demo-1", "python3", "-c", HASH_HOMES))
+    by_hash: dict[str, set[str]] = {}
+    for path, digest in homes.items():
+        by_hash.setdefault(digest, set()).add(PurePosixPath(path).name)
+    # By content, not by name: a collision keeps a file under another name, same bytes.
+    missing = [e["path"] for e in entries if e["sha256"] not in by_hash]
+    assert not missing, f"{len(missing)} captured files not in /home, e.g. {missing[:5]}"
+    # Known folders land in the French XDG folders of the user's locale.
+    assert any("/Bureau/" in p for p in homes), "nothing restored under a Bureau folder"
+    assert any("/Documents/" in p for p in homes)
+
+
+def test_suite_and_tchap_are_installed_on_the_migrated_machine(demo) -> None:
+    lab, _root, _done = demo
+    version = _ssh(lab, "demo-1", "dpkg-query", "-W", "-f", "${Version}", "tchap-prod")
+    assert version.strip() == "4.13.0"
+    launchers = _ssh(lab, "demo-1", "ls", "/usr/share/applications")
+    for name in ("Tchap-prod.desktop", "visio", "francetransfert"):
+        assert name.lower() in launchers.lower(), f"no launcher for {name}"
+
+
+def test_wave_report_renders_in_chromium(demo) -> None:
+    _lab, root, _done = demo
+    report = root / "reports" / "rapport-vague-1.html"
+    errors = render_in_chromium(report, ARTIFACTS / "demo-wave-report.png")
+    assert errors == []
+    text = report.read_text(encoding="utf-8")
+    assert "demo-1" in text and "demo-2" in text
+
+
+def test_store_password_is_in_no_artifact_report_or_output(demo) -> None:
+    _lab, root, done = demo
+    password = (root / "store.password").read_text(encoding="utf-8").strip()
+    assert len(password) >= 32
+    assert password not in done.stdout and password not in done.stderr
+    leaks = []
+    for folder in ("artifacts", "reports", "manifests"):
+        for path in (root / folder).rglob("*"):
+            if path.is_file() and password.encode() in path.read_bytes():
+                leaks.append(str(path))
+    assert not leaks, f"the store password is written in {leaks[:5]}"
