@@ -16,6 +16,7 @@ from sovmigrate.assess.catalogue import Catalogue, load_catalogue
 from sovmigrate.assess.config import CampaignConfig, load_config
 from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessment, Assessor
+from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.importer import load_fleet
 from sovmigrate.fleet.model import Machine
 from sovmigrate.state import Campaign, MachineRecord, Store, bulk
@@ -98,6 +99,18 @@ def import_fleet(
     config: Path | None = None,
     skip_invalid: bool = False,
 ) -> ImportSummary:
+    with paused_gc():
+        return _import(store, campaign, paths, inventories, config, skip_invalid)
+
+
+def _import(
+    store: Store,
+    campaign: str,
+    paths: list[Path],
+    inventories: Path,
+    config: Path | None,
+    skip_invalid: bool,
+) -> ImportSummary:
     result = load_fleet(paths, skip_invalid=skip_invalid)
     with store.db.transaction():
         ctx = context(store, campaign, inventories=inventories, config=config, create=True)
@@ -133,10 +146,11 @@ def import_fleet(
 def assessed(store: Store, ctx: Context) -> list[tuple[Machine, Assessment, str | None, str]]:
     """Every stored machine re-assessed with today's rules: (machine, verdict, wave, state)."""
     out = []
-    for row in store.machines(ctx.campaign):
-        machine = Machine.from_facts(row.facts)
-        machine.name = row.name
-        out.append((machine, ctx.assessor.assess(machine), row.wave, row.state))
+    with paused_gc():
+        for row in store.machines(ctx.campaign):
+            machine = Machine.from_facts(row.facts)
+            machine.name = row.name
+            out.append((machine, ctx.assessor.assess(machine), row.wave, row.state))
     return out
 
 

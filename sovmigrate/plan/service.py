@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.service import Context, assessed
 from sovmigrate.plan.inventory import write_inventories
 from sovmigrate.plan.planner import Plan, PlanSettings, plan_waves
@@ -30,6 +31,11 @@ class PlanResult:
 def make_plan(
     store: Store, ctx: Context, *, inventories: Path, start: dt.date | None = None
 ) -> PlanResult:
+    with paused_gc():
+        return _make_plan(store, ctx, inventories, start)
+
+
+def _make_plan(store: Store, ctx: Context, inventories: Path, start: dt.date | None) -> PlanResult:
     settings = PlanSettings.from_config(ctx.config, start)
     rows = assessed(store, ctx)
     ours = {w.name for w in store.waves(ctx.campaign) if w.description.startswith(PLAN_MARK)}
