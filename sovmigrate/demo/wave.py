@@ -184,9 +184,9 @@ def _stage_vars(paths: DemoPaths, tchap_sha256: str, desktop_profile: str) -> di
     return {
         "precheck_store": STORE_IN_MACHINE,
         "precheck_windows_source": WINDOWS_IN_MACHINE,
-        # Lab machines are small containers: the real targets' minimums do not apply here.
+        # Lab machines are small containers with small disk images: the real minimums do not apply.
         "precheck_min_ram_mib": 256,
-        "precheck_min_disk_gib": 1,
+        "precheck_min_disk_gib": 0,
         "user_state_capture_store": STORE_IN_MACHINE,
         "user_state_capture_source": WINDOWS_IN_MACHINE,
         "user_state_capture_wave": WAVE,
