@@ -4,7 +4,8 @@ Layout (every path derives from the root, so two labs never share anything but t
 
     <root>/lab.lock                 flock held by every command that changes the lab
     <root>/images/<suite>-<recipe>/ finished base image (renamed into place when complete)
-    <root>/apt-archives/            the APT package cache shared by all machines
+    /var/cache/sovmigrate/apt-archives/  the APT package cache shared by all machines of all
+                                    labs (env SOVMIGRATE_APT_CACHE)
     <root>/ssh/id_ed25519           the key Ansible and ``lab ssh`` use
     <root>/machines/<name>/         one machine: machine.json, upper/ (its own files), rootfs/
                                     (overlay mount point while booted), run.json while booted
@@ -24,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 DEFAULT_ROOT = Path("/var/lib/sovmigrate/lab")
+SHARED_APT_CACHE = Path("/var/cache/sovmigrate/apt-archives")
 # Subnet indexes are a host-wide resource (10.231.N.0/24), shared by every lab directory.
 HOST_LOCK = Path("/run/sovmigrate-lab.lock")
 
@@ -74,7 +76,9 @@ class LabPaths:
 
     @property
     def apt_cache(self) -> Path:
-        return self.root / "apt-archives"
+        # One cache for every lab directory of the host: the test suite runs several labs and
+        # would otherwise download the same desktop packages once per lab.
+        return Path(os.environ.get("SOVMIGRATE_APT_CACHE") or SHARED_APT_CACHE)
 
     @property
     def ssh_key(self) -> Path:

@@ -22,15 +22,8 @@ VENV_BIN = Path(sys.executable).parent
 
 def lab_root() -> Path:
     """A lab directory of its own: other suites destroying every machine of the default lab
-    directory must not take this one's machines. Its APT archive starts as hard links to the
-    default lab's (same packages, no second download)."""
-    root = Path(os.environ.get("SOVMIGRATE_WS_LAB_DIR") or "/var/lib/sovmigrate/lab-ws")
-    shared = Path("/var/lib/sovmigrate/lab/apt-archives")
-    mine = root / "apt-archives"
-    if shared.is_dir() and not mine.exists():
-        mine.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["cp", "-al", str(shared), str(mine)], check=False)
-    return root
+    directory must not take this one's machines. The APT archive is the host's shared one."""
+    return Path(os.environ.get("SOVMIGRATE_WS_LAB_DIR") or "/var/lib/sovmigrate/lab-ws")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -50,7 +50,7 @@ def private_lab(base: Path) -> Lab:
     shared = default_root()
     root = base / "lab"
     root.mkdir(parents=True, exist_ok=True)
-    for sub in ("images", "apt-archives"):
+    for sub in ("images",):
         (shared / sub).mkdir(parents=True, exist_ok=True)
         if not (root / sub).exists():
             (root / sub).symlink_to(shared / sub)

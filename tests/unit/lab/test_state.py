@@ -50,7 +50,8 @@ def test_inventory_groups_and_known_hosts(tmp_path):
     assert paths.known_hosts.read_text() == "10.231.1.2 ssh-ed25519 AAAAkey\n"
 
 
-def test_harvest_moves_new_packages_and_skips_whiteouts(tmp_path):
+def test_harvest_moves_new_packages_and_skips_whiteouts(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOVMIGRATE_APT_CACHE", str(tmp_path / "apt-cache"))
     paths = _lab(tmp_path)
     upper = paths.machine("ws1") / "apt-upper"
     upper.mkdir(parents=True)
