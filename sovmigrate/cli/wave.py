@@ -209,6 +209,14 @@ def _actor() -> str:
     "--event-data", type=click.Choice(["auto", "full", "failed_only", "omit"]), default="auto"
 )
 @click.option("-e", "--extra-vars", "extra", multiple=True, help="key=value or @file.yml")
+@click.option(
+    "--secret-vars",
+    "secret_vars",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Vars file holding secrets (store password...): read by ansible-playbook, never "
+    "copied into the artifacts, unlike -e.",
+)
 @click.option("--inventory-dir", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=_FORMATS, default="text")
 @store_options
@@ -227,6 +235,7 @@ def wave_run(
     artifacts: Path | None,
     event_data: str,
     extra: tuple[str, ...],
+    secret_vars: tuple[Path, ...],
     inventory_dir: Path | None,
     fmt: str,
     db: str | None,
@@ -248,6 +257,7 @@ def wave_run(
         event_data=event_data,
         extravars=extravars_from(extra),
     )
+    options.secret_vars_files = [p.resolve() for p in secret_vars]
     step = make_reinstaller(
         reinstaller, lab_dir=lab_dir, pxe_root=pxe_root, pxe_http=pxe_http, ssh_key=ssh_key
     )

@@ -166,3 +166,36 @@ def test_secret_vars_file_reaches_the_play_but_not_the_artifacts(tmp_path: Path)
     artifacts = tmp_path / "artifacts"
     leaked = [p for p in artifacts.rglob("*") if p.is_file() and b"s3cr3t-VALUE" in p.read_bytes()]
     assert leaked == []
+
+
+def test_wave_run_secret_vars_option_keeps_the_secret_out_of_the_artifacts(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    seed(str(db), ["pc1"])
+    secret = tmp_path / "secret.yml"
+    secret.write_text("test_fail_hosts_precheck: [pc1]\ntest_password: s3cr3t-CLI\n")
+    secret.chmod(0o600)
+    result = _cli(
+        db,
+        "wave",
+        "run",
+        "w1",
+        "--campaign",
+        "test",
+        "--stages",
+        "precheck",
+        "--playbooks",
+        str(PLAYBOOKS),
+        "--artifacts",
+        str(tmp_path / "art"),
+        "-e",
+        f"test_root={tmp_path}",
+        "--secret-vars",
+        str(secret),
+    )
+    # The file's variables reached the play: it failed pc1 as the file asked.
+    assert result.returncode == 1 and "pc1" in result.stderr, result.stderr
+    assert "s3cr3t-CLI" not in result.stdout + result.stderr
+    leaked = [
+        p for p in (tmp_path / "art").rglob("*") if p.is_file() and b"s3cr3t-CLI" in p.read_bytes()
+    ]
+    assert leaked == []
