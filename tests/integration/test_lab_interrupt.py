@@ -17,7 +17,9 @@ NAMES = ["labint1", "labint2"]
 
 
 def test_interrupted_up_then_up_again():
-    cli("destroy", *[n for n in NAMES if (lab_dir() / "machines" / n).exists()])
+    leftovers = [n for n in NAMES if (lab_dir() / "machines" / n).exists()]
+    if leftovers:  # `lab destroy` with no name destroys every machine of the lab
+        cli("destroy", *leftovers)
     env = dict(os.environ, SOVMIGRATE_LAB_DIR=str(lab_dir()))
     # Its own process group, like a shell's foreground job: Ctrl-C reaches the whole group.
     proc = subprocess.Popen(
