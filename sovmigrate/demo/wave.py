@@ -8,6 +8,7 @@ where it stopped (each machine at its own stage); ``fresh=True`` throws all of t
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import shutil
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from sovmigrate.run import CancelToken, RunOptions, run_wave
 from sovmigrate.run.options import NullProgress, Progress
 from sovmigrate.run.reinstall import lab_host_vars
 from sovmigrate.state import STAGES, Machine, MachineRecord, Store, open_store
+from sovmigrate.userstate.restore_main import login_for
 
 CAMPAIGN = "demo"
 WAVE = "vague-1"
@@ -208,14 +210,25 @@ def _states(store: Store) -> dict[str, str]:
     return {m.name: m.state for m in store.machines(campaign)}
 
 
-def _register(store: Store, lab: Lab, machines: list[DemoMachine]) -> None:
+def _drive_data_owner(paths: DemoPaths, machine: DemoMachine) -> dict[str, str]:
+    """The data folders of the drive root (C:\\Donnees, Users\\Public) go to the machine's
+    first user: without an owner the restore could not take them, and the gate would rightly
+    refuse ``done`` for a capture that was not restored."""
+    description = description_path(machine.image(paths.disks))
+    users = json.loads(description.read_text(encoding="utf-8")).get("users", [])
+    if not users:
+        return {}
+    return {"user_state_restore_drive_data_user": login_for(users[0]["name"])}
+
+
+def _register(store: Store, lab: Lab, paths: DemoPaths, machines: list[DemoMachine]) -> None:
     campaign = store.campaign(CAMPAIGN, create=True)
     records = [
         MachineRecord(
             name=m.name,
             site="Laboratoire",
             facts={"demo_seed": m.seed, "demo_variant": m.variant},
-            vars=lab_host_vars(lab, m.name) or {},
+            vars={**(lab_host_vars(lab, m.name) or {}), **_drive_data_owner(paths, m)},
         )
         for m in machines
     ]
@@ -262,7 +275,7 @@ def run_demo(
             wiped = states.get(m.name) in WIPED_STATES
             image = None if wiped else m.image(paths.disks)
             lab.up([m.name], binds=_binds(paths, image))
-        _register(store, lab, machines)
+        _register(store, lab, paths, machines)
         options = RunOptions(
             forks=forks,
             artifacts_root=paths.artifacts,

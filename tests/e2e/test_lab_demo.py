@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
@@ -68,9 +69,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _ssh(lab: Lab, name: str, *command: str) -> str:
-    done = subprocess.run(
-        lab.ssh_argv(name, command), capture_output=True, text=True, timeout=600, check=True
-    )
+    # ssh hands the words to the remote shell: quote them so that it sees them unchanged.
+    argv = lab.ssh_argv(name, (shlex.join(command),))
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=True)
     return done.stdout
 
 
