@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/configure.py [--no-warmup] [--keep]
 
 Two lab machines (Debian 13, systemd-nspawn), the minimal desktop profile, the Tchap stand-in
-package of tests/fixtures/tchap_deb.py served from the lab's host-side address:
+package of sovmigrate/lab/tchap_standin.py served from the lab's host-side address:
 0. warm-up (skipped with --no-warmup): configure.yml once on machine A so the shared APT archive
    holds every package, then A is reinstalled from the clean base image;
 1. cold configure.yml on the fresh A, warm package cache (wall time);
@@ -26,13 +26,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-from tchap_deb import build_tchap_deb  # noqa: E402
 from test_configure_support import StandInServer, lab_root, playbook  # noqa: E402
 
 from sovmigrate.lab import Lab  # noqa: E402
+from sovmigrate.lab.tchap_standin import build_tchap_deb  # noqa: E402
 
 A, B = "wsbench-a", "wsbench-b"
 

@@ -1,8 +1,8 @@
 """configure.yml then postcheck.yml on a freshly booted lab machine, as a migration team runs them.
 
 One machine (Debian 13, systemd-nspawn), the real roles, the minimal desktop profile (no gdm) to
-keep CI short. The Tchap package is a stand-in built by tests/fixtures/tchap_deb.py (same file
-name, package name and dependencies; the real one cannot be downloaded here), served by a local
+keep CI short. The Tchap package is a stand-in built by sovmigrate/lab/tchap_standin.py (same
+file name, package name and dependencies; the real one cannot be downloaded here), served by a local
 HTTP server on the lab's host-side address that also stands in for the suite's web endpoints.
 Then: a second run changes nothing, --check --diff reports nothing, the Tchap acceptance points,
 a tampered package is refused with nothing installed, an upgrade from a file:// mirror, and the
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,7 @@ from test_configure_support import (
     ssh,
 )
 
-sys.path.insert(0, str(REPO / "tests" / "fixtures"))
-from tchap_deb import TchapDeb, build_tchap_deb
+from sovmigrate.lab.tchap_standin import TchapDeb, build_tchap_deb
 
 pytestmark = pytest.mark.integration
 
