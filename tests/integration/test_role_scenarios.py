@@ -51,7 +51,11 @@ def _molecule_test(role: str) -> None:
         check=False,
     )
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"molecule test failed for {role}:\n{output[-6000:]}"
+    # The failing task's own lines first: the tail alone may not reach back to them.
+    failures = [line for line in output.splitlines() if "fatal:" in line or "FAILED!" in line]
+    assert result.returncode == 0, (
+        f"molecule test failed for {role}:\n" + "\n".join(failures[:20]) + "\n" + output[-6000:]
+    )
 
 
 @pytest.mark.integration
