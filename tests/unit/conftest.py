@@ -1,4 +1,4 @@
-"""Every store test runs twice: on a SQLite file and on a real PostgreSQL server started here."""
+"""Store fixtures of the unit tests: every store test runs on SQLite and on a real PostgreSQL."""
 
 from __future__ import annotations
 
