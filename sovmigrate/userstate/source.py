@@ -139,6 +139,10 @@ def open_volume(source: Path) -> Iterator[Volume]:
     try:
         yield Volume(mnt, source, blockers + hibernation_blocker(mnt))
     finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True, check=False)
+        done = subprocess.run(["umount", str(mnt)], capture_output=True, check=False)
+        if done.returncode != 0:
+            # Still busy (a reader of a corrupt hive not yet collected): detach it now, the
+            # kernel finishes when the last file closes, so no mount outlives this command.
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True, check=False)
         with contextlib.suppress(OSError):
             mnt.rmdir()

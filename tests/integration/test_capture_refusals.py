@@ -106,6 +106,8 @@ def test_broken_disk_is_one_line_and_store_untouched(
     )
     assert_one_line_error(result, 2, *words)
     assert not store.exists()
+    # The volume was unmounted even on the error path.
+    assert str(image) not in Path("/proc/mounts").read_text(encoding="utf-8")
 
 
 def test_wrong_password_leaves_the_store_as_it_was(
