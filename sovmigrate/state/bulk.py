@@ -10,14 +10,13 @@ same messages) from light queries that never read the facts column, and write wi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sovmigrate.errors import StateConflict, UsageError
 from sovmigrate.state.models import Campaign, MachineRecord, Wave
-from sovmigrate.state.store import Store, utcnow
+from sovmigrate.state.store import Store, machine_rows, utcnow
 
 # States from which joining a wave schedules a machine (as in Store._add_members).
 _SCHEDULABLE = ("discovered", "assessed")
@@ -259,24 +258,7 @@ def upsert_assessed(
     history as in ``upsert_machines``; those still ``discovered`` become ``assessed``.
     """
     now = utcnow()
-    rows: list[tuple[Any, ...]] = []
-    seen: set[str] = set()
-    for rec in records:
-        if not rec.name or rec.name != rec.name.strip():
-            raise UsageError(f"invalid machine name {rec.name!r}")
-        if rec.name in seen:
-            raise UsageError(f"machine {rec.name!r} appears twice in the same import")
-        seen.add(rec.name)
-        rows.append(
-            (
-                campaign.id,
-                rec.name,
-                rec.site,
-                json.dumps(rec.facts, sort_keys=True, default=str),
-                json.dumps(rec.vars, sort_keys=True, default=str),
-                now,
-            )
-        )
+    rows = machine_rows(campaign, records, now)
     with store.db.transaction():
         before = _light(store, campaign)
         store.db.executemany(

@@ -90,24 +90,7 @@ class Store(RunsMixin):
         State, wave and history are kept on update: a re-import refreshes facts, never progress.
         """
         now = utcnow()
-        rows: list[tuple[Any, ...]] = []
-        seen: set[str] = set()
-        for rec in records:
-            if not rec.name or rec.name != rec.name.strip():
-                raise UsageError(f"invalid machine name {rec.name!r}")
-            if rec.name in seen:
-                raise UsageError(f"machine {rec.name!r} appears twice in the same import")
-            seen.add(rec.name)
-            rows.append(
-                (
-                    campaign.id,
-                    rec.name,
-                    rec.site,
-                    json.dumps(rec.facts, sort_keys=True, default=str),
-                    json.dumps(rec.vars, sort_keys=True, default=str),
-                    now,
-                )
-            )
+        rows = machine_rows(campaign, records, now)
         with self.db.transaction():
             self.db.executemany(
                 "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at) "
@@ -315,6 +298,31 @@ class Store(RunsMixin):
 
     def close(self) -> None:
         self.db.close()
+
+
+def machine_rows(
+    campaign: Campaign, records: Iterable[MachineRecord], now: str
+) -> list[tuple[Any, ...]]:
+    """Validated ``machines`` rows (campaign, name, site, facts, vars, updated_at) of an import."""
+    rows: list[tuple[Any, ...]] = []
+    seen: set[str] = set()
+    for rec in records:
+        if not rec.name or rec.name != rec.name.strip():
+            raise UsageError(f"invalid machine name {rec.name!r}")
+        if rec.name in seen:
+            raise UsageError(f"machine {rec.name!r} appears twice in the same import")
+        seen.add(rec.name)
+        rows.append(
+            (
+                campaign.id,
+                rec.name,
+                rec.site,
+                json.dumps(rec.facts, sort_keys=True, default=str),
+                json.dumps(rec.vars, sort_keys=True, default=str),
+                now,
+            )
+        )
+    return rows
 
 
 @contextmanager
