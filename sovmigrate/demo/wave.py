@@ -29,6 +29,7 @@ from sovmigrate.run.options import NullProgress, Progress
 from sovmigrate.run.reinstall import lab_host_vars
 from sovmigrate.state import STAGES, Machine, MachineRecord, Store, open_store
 from sovmigrate.userstate.restore_main import login_for
+from sovmigrate.userstate.store import ResticStore
 
 CAMPAIGN = "demo"
 WAVE = "vague-1"
@@ -267,6 +268,10 @@ def run_demo(
     for d in (paths.store, paths.packages, paths.artifacts, paths.reports, paths.manifests):
         d.mkdir(parents=True, exist_ok=True)
     _ensure_secrets(paths)
+    # Created here, once, as a team creates its store before a wave: the machines capture
+    # into it at the same time (their own creation of a local store is serialised anyway).
+    if ResticStore(str(paths.store), paths.password).init_if_absent():
+        log(f"created the restic store {paths.store}")
     tchap_sha256 = _ensure_tchap(paths)
     with open_store(str(paths.database)) as store:
         states = _states(store)

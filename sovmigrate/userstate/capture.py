@@ -154,8 +154,9 @@ def capture(
             earlier = store.snapshots(host=options.host)
             store.unlock()  # locks left by a killed run
         except NoRepository:
-            store.run(["init"], what="init")
-            earlier = []
+            # Another machine of the wave may have created it meanwhile: then it may hold
+            # snapshots of this host's earlier runs.
+            earlier = [] if store.init_if_absent() else store.snapshots(host=options.host)
         manifests = []
         # Hashing the next subject (one core, Python) overlaps restic's backup and
         # verification of the current one (restic's own threads).

@@ -7,6 +7,7 @@ line saying what to do (wrong password, unreachable store, full store).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -34,6 +35,10 @@ _UNREACHABLE = (
     "host key verification failed",
     "permission denied (publickey",
 )
+
+
+# In a local repository's directory: held while it is being created (see init_if_absent).
+CREATION_LOCK = ".sovmigrate-init.lock"
 
 
 class NoRepository(EnvironmentProblem):
@@ -156,11 +161,31 @@ class ResticStore:
         return True
 
     def init_if_absent(self) -> bool:
-        """Create the repository when there is none; True if it was created."""
-        if self.exists():
-            return False
-        self.run(["init"], what="init")
-        return True
+        """Create the repository when there is none; True if it was created.
+
+        The machines of a wave capture into one store. Two first captures at once would each
+        ``restic init`` it, leaving two master keys and a config only one of them opens: the
+        store is then unreadable for every machine. So creating a local store is serialised
+        by an exclusive lock on a file in its directory, which every machine bound to it sees.
+        A remote store cannot be locked from here: create it before the wave (docs).
+        """
+        with self._creation_lock():
+            if self.exists():
+                return False
+            self.run(["init"], what="init")
+            return True
+
+    @contextmanager
+    def _creation_lock(self) -> Iterator[None]:
+        if ":" in self.repo.split("/", 1)[0]:  # sftp:, rest:, s3:... (not a local path)
+            yield
+            return
+        directory = Path(self.repo)
+        directory.mkdir(parents=True, exist_ok=True)
+        # restic ignores unknown files at the top of a repository (check included).
+        with open(directory / CREATION_LOCK, "a", encoding="ascii") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     def unlock(self) -> None:
         """Remove stale locks (left by a killed run); live ones stay."""
