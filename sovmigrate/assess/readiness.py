@@ -7,9 +7,13 @@ in French or English later.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sovmigrate import __version__
 from sovmigrate.assess.catalogue import Catalogue, Entry
 from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import PciTable
@@ -49,13 +53,34 @@ class Assessment:
     unmatched: tuple[str, ...] = ()
     transfer_hours: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    rules: str = ""  # the Assessor.fingerprint it was made with
 
     def to_json(self) -> dict[str, Any]:
+        """What the store keeps (facts.readiness); ``from_json`` reads it back."""
         return {
             "status": self.status,
             "reasons": [{"code": r.code, "level": r.level, **dict(r.params)} for r in self.reasons],
             "transfer_hours": self.transfer_hours,
+            "rules": self.rules,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Assessment:
+        """A stored verdict: status, reasons and transfer time (no catalogue matches)."""
+        reasons = tuple(
+            Reason(
+                r["code"],
+                r["level"],
+                tuple((k, v) for k, v in r.items() if k not in ("code", "level")),
+            )
+            for r in data.get("reasons", ())
+        )
+        return cls(
+            data["status"],
+            reasons,
+            transfer_hours=float(data.get("transfer_hours", 0.0)),
+            rules=str(data.get("rules", "")),
+        )
 
 
 class Assessor:
@@ -70,6 +95,23 @@ class Assessor:
         self.driver_classes: dict[str, str] = {str(k): v for k, v in drivers["classes"].items()}
         self.bus_only = frozenset(drivers.get("bus_only_modules", ()))
         self._driver_cache: dict[tuple[str, str, str], str | None] = {}
+        self.fingerprint = self._fingerprint()
+
+    def _fingerprint(self) -> str:
+        """Digest of everything a verdict depends on: a stored verdict with the same one is
+        what ``assess`` would say today, so the planner can use it without re-assessing."""
+        settings = {
+            "version": __version__,
+            "rules": self.rules,
+            "sites": {k: dataclasses.asdict(v) for k, v in self.config.sites.items()},
+            "site_defaults": dataclasses.asdict(self.config.site_defaults),
+            "kernel": self.pci.kernel,
+        }
+        digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+        # Entries and the driver table are built in file order: their repr is stable.
+        digest.update(repr(self.catalogue.entries).encode())
+        digest.update(repr(self.pci).encode())
+        return digest.hexdigest()[:16]
 
     def _reason(self, found: list[Reason], code: str, **params: Any) -> None:
         rule = self.rules["rules"].get(code)
@@ -169,4 +211,4 @@ class Assessor:
             )
         worst = max((_RANK[r.level] for r in found), default=0)
         status = (READY, NEEDS_ACTION, BLOCKED)[worst]
-        return Assessment(status, tuple(found), matched, unmatched, hours)
+        return Assessment(status, tuple(found), matched, unmatched, hours, rules=self.fingerprint)

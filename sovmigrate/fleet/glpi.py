@@ -142,9 +142,19 @@ def _identity(doc: Mapping[str, Any], hardware: Mapping[str, Any], source: str) 
     return deviceid, uuid
 
 
+# Devices and installations as the agent wrote them -> the shared Controller (None: not a PCI
+# device) or Software. Across a fleet the same few thousand raw entries repeat ~1.5 million
+# times: looking the raw strings up skips the strip, intern and tuple work for all but the
+# first. Bounded so a long-lived process cannot grow.
+_RAW_MAX = 200_000
+_raw_controllers: dict[tuple[str, ...], Controller | None] = {}
+_raw_softwares: dict[tuple[str, str, str], Software] = {}
+
+
 def _controllers(items: list[Mapping[str, Any]], source: str) -> tuple[Controller, ...]:
     found = []
     intern = sys.intern
+    known = _raw_controllers
     for i, item in enumerate(items):
         vendor, device = item.get("vendorid"), item.get("productid")
         name = item.get("name") or item.get("caption")
@@ -158,17 +168,25 @@ def _controllers(items: list[Mapping[str, Any]], source: str) -> tuple[Controlle
             and type(pciclass) is str
             and type(kind) is str
         ):
-            vendor, device = intern(vendor.strip().lower()), intern(device.strip().lower())
-            if _HEX4.match(vendor) and _HEX4.match(device):
-                found.append(
-                    _controller(
-                        vendor,
-                        device,
+            raw = (vendor, device, name, pciclass, kind)
+            if raw in known:
+                shared = known[raw]
+            else:
+                vendor, device = vendor.strip().lower(), device.strip().lower()
+                shared = None
+                if _HEX4.match(vendor) and _HEX4.match(device):
+                    shared = _controller(
+                        intern(vendor),
+                        intern(device),
                         intern(name.strip()),
                         intern(pciclass.strip().lower()),
                         intern(kind.strip()),
                     )
-                )
+                if len(known) >= _RAW_MAX:
+                    known.clear()
+                known[raw] = shared
+            if shared is not None:
+                found.append(shared)
             continue
         where = f"content.controllers[{i}]"
         vendor = intern(_text(vendor, source, f"{where}.vendorid").lower())
@@ -189,23 +207,31 @@ def _controllers(items: list[Mapping[str, Any]], source: str) -> tuple[Controlle
 
 def _softwares(items: list[Mapping[str, Any]], source: str) -> tuple[Software, ...]:
     seen: dict[tuple[str, str], Software] = {}
-    intern = sys.intern
+    known = _raw_softwares
     for i, item in enumerate(items):
         name, publisher, version = item.get("name"), item.get("publisher"), item.get("version")
         # Fast path as in _controllers: most installations are three strings.
         if type(name) is str and type(publisher) is str and type(version) is str:
-            name = intern(name.strip())
-            if not name:
+            raw = (name, publisher, version)
+            software = known.get(raw)
+            if software is None:
+                name = sys.intern(name.strip())
+                software = _software(name, sys.intern(publisher.strip()), version.strip())
+                if len(known) >= _RAW_MAX:
+                    known.clear()
+                known[raw] = software
+            if not software.name:
                 continue
-            publisher, version = intern(publisher.strip()), intern(version.strip())
         else:
             name = _word(name, source, f"content.softwares[{i}].name")
             if not name:
                 continue
             publisher = _word(publisher, source, f"content.softwares[{i}].publisher")
             version = _word(version, source, f"content.softwares[{i}].version")
-        if (name, publisher) not in seen:
-            seen[name, publisher] = _software(name, publisher, version)
+            software = _software(name, publisher, version)
+        ident = (software.name, software.publisher)
+        if ident not in seen:
+            seen[ident] = software
     return tuple(seen.values())
 
 

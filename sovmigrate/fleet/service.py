@@ -8,6 +8,7 @@ and marked assessed, or nothing is written at all.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessment, Assessor
 from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.importer import load_fleet
-from sovmigrate.fleet.model import Machine
+from sovmigrate.fleet.model import UNKNOWN, Machine
 from sovmigrate.state import Campaign, MachineRecord, Store, bulk
 
 DEFAULT_INVENTORIES = Path("inventories")
@@ -124,9 +125,13 @@ def _import(
             machine.name = name
             verdict = ctx.assessor.assess(machine)
             status[verdict.status] += 1
-            facts = machine.to_facts()
-            facts["readiness"] = verdict.to_json()
-            records.append(MachineRecord(name=name, site=machine.site, facts=facts))
+            records.append(
+                MachineRecord(
+                    name=name,
+                    site=machine.site,
+                    facts_json=machine.facts_json(readiness=verdict.to_json()),
+                )
+            )
         # Upsert and discovered -> assessed in one write (Store.upsert_machines then
         # mark_assessed rewrote every row, facts included, a second time).
         bulk.upsert_assessed(store, ctx.campaign, records, reason="fleet import")
@@ -151,6 +156,39 @@ def assessed(store: Store, ctx: Context) -> list[tuple[Machine, Assessment, str 
             machine = Machine.from_facts(row.facts)
             machine.name = row.name
             out.append((machine, ctx.assessor.assess(machine), row.wave, row.state))
+    return out
+
+
+def planning_view(store: Store, ctx: Context) -> list[tuple[Machine, Assessment, str | None, str]]:
+    """``assessed`` as the planner needs it, without re-assessing what need not be.
+
+    A machine whose stored verdict was made with today's rules (same ``Assessor.fingerprint``)
+    keeps it, and only what planning and the inventories read is taken from its facts: name,
+    key, site, department, hardware model and data volume. The others are decoded whole and
+    re-assessed. On 80,000 machines this is most of the plan's time.
+    """
+    out = []
+    fingerprint = ctx.assessor.fingerprint
+    with paused_gc():
+        for name, state, wave, text in bulk.machine_facts(store, ctx.campaign):
+            facts = json.loads(text)
+            readiness = facts.get("readiness")
+            if isinstance(readiness, dict) and readiness.get("rules") == fingerprint:
+                machine = Machine(
+                    key=facts["key"],
+                    name=name,
+                    site=facts.get("site", UNKNOWN),
+                    department=facts.get("department", UNKNOWN),
+                    manufacturer=facts.get("manufacturer", UNKNOWN),
+                    model=facts.get("model", UNKNOWN),
+                    user_data_gb=facts.get("user_data_gb", 0.0),
+                )
+                verdict = Assessment.from_json(readiness)
+            else:
+                machine = Machine.from_facts(facts)
+                machine.name = name
+                verdict = ctx.assessor.assess(machine)
+            out.append((machine, verdict, wave, state))
     return out
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sovmigrate.fleet.gcpause import paused_gc
-from sovmigrate.fleet.service import Context, assessed
+from sovmigrate.fleet.service import Context, planning_view
 from sovmigrate.plan.inventory import write_inventories
 from sovmigrate.plan.planner import Plan, PlanSettings, plan_waves
 from sovmigrate.state import Store, bulk
@@ -37,7 +37,7 @@ def make_plan(
 
 def _make_plan(store: Store, ctx: Context, inventories: Path, start: dt.date | None) -> PlanResult:
     settings = PlanSettings.from_config(ctx.config, start)
-    rows = assessed(store, ctx)
+    rows = planning_view(store, ctx)
     ours = {w.name for w in store.waves(ctx.campaign) if w.description.startswith(PLAN_MARK)}
     started = {wave for _, _, wave, state in rows if wave in ours and state != "scheduled"}
     free = [

@@ -87,6 +87,17 @@ def machine_identities(store: Store, campaign: Campaign) -> list[tuple[str, str,
     return [(r[0], _str(r[1]), _str(r[2]), _str(r[3])) for r in rows]
 
 
+def machine_facts(store: Store, campaign: Campaign) -> list[tuple[str, str, str | None, str]]:
+    """(name, state, wave, facts JSON text) of every machine, by name; vars not read."""
+    rows = store.db.query(
+        "SELECT m.name, m.state, w.name, m.facts FROM machines m "
+        "LEFT JOIN wave_members wm ON wm.machine_id = m.id "
+        "LEFT JOIN waves w ON w.id = wm.wave_id WHERE m.campaign_id = ? ORDER BY m.name",
+        (campaign.id,),
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
 def _str(value: Any) -> str:
     return "" if value is None else str(value)
 

@@ -317,7 +317,9 @@ def machine_rows(
                 campaign.id,
                 rec.name,
                 rec.site,
-                json.dumps(rec.facts, sort_keys=True, default=str),
+                rec.facts_json
+                if rec.facts_json is not None
+                else json.dumps(rec.facts, sort_keys=True, default=str),
                 json.dumps(rec.vars, sort_keys=True, default=str),
                 now,
             )

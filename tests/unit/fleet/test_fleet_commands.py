@@ -134,3 +134,55 @@ def test_plan_bad_arguments(tmp_path: Path, args: list[str]) -> None:
         assert out.returncode == 2 and "--start: 'demain' is not a date" in out.stderr
     else:
         assert out.returncode == 0  # a missing settings file means the defaults
+
+
+def test_plan_follows_rules_changed_after_import(tmp_path: Path) -> None:
+    """The plan keeps the verdicts stored at import only while the rules are the same."""
+    ok = sovmigrate(tmp_path, "fleet", "import", str(DATA / "good"), "--campaign", "c4")
+    assert ok.returncode == 0, ok.stderr
+    settings = tmp_path / "inventories" / "c4" / "campaign.yml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("readiness:\n  target:\n    hard_min_ram_mb: 4096\n")
+    plan = sovmigrate(tmp_path, "plan", "--campaign", "c4", "--format", "json")
+    assert plan.returncode == 0, plan.stderr
+    blocked = {b["machine"]: b["reasons"] for b in json.loads(plan.stdout)["blocked"]}
+    assert set(blocked) == {"LYON-OLD-0042", "LILLE-NB-0007"}  # 3,072 MB of RAM < 4,096
+    assert "ram-too-low" in blocked["LILLE-NB-0007"]
+
+
+def test_stored_verdicts_plan_as_a_full_reassessment(tmp_path: Path) -> None:
+    """The planner's light view of the store (stored verdicts and a few facts) plans exactly
+    as decoding every machine and assessing it again."""
+    from sovmigrate.fleet.service import assessed, context, import_fleet, planning_view
+    from sovmigrate.lab.fleetgen import campaign_settings, write_fleet
+    from sovmigrate.plan.planner import PlanSettings, plan_waves
+    from sovmigrate.state import open_store
+
+    write_fleet(tmp_path / "glpi", 400, seed=7)
+    inventories = tmp_path / "inventories"
+    (inventories / "c5").mkdir(parents=True)
+    (inventories / "c5" / "campaign.yml").write_text(campaign_settings(400))
+    with open_store(tmp_path / "state.db") as store:
+        import_fleet(store, "c5", [tmp_path / "glpi"], inventories=inventories)
+        ctx = context(store, "c5", inventories=inventories, config=None)
+        light, full = planning_view(store, ctx), assessed(store, ctx)
+    assert [(m.name, a.status) for m, a, _, _ in light] == [
+        (m.name, a.status) for m, a, _, _ in full
+    ]
+    assert {a.status for _, a, _, _ in light} == {"ready", "needs-action", "blocked"}
+    settings = PlanSettings.from_config(ctx.config, None)
+    plans = [
+        plan_waves([(m, a) for m, a, _, _ in rows], ctx.config, settings) for rows in (light, full)
+    ]
+    assert plans[0].blocked == plans[1].blocked and plans[0].blocked
+    assert [(w.name, w.start, w.members, w.data_gb) for w in plans[0].waves] == [
+        (w.name, w.start, w.members, w.data_gb) for w in plans[1].waves
+    ]
+    for m, _, _, _ in light:  # what the inventories read
+        twin = next(f for f, _, _, _ in full if f.name == m.name)
+        assert (m.key, m.site, m.department, m.hardware_model) == (
+            twin.key,
+            twin.site,
+            twin.department,
+            twin.hardware_model,
+        )

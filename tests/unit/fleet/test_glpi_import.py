@@ -111,3 +111,19 @@ def test_no_inventory_and_missing_path_are_usage_errors(tmp_path: Path) -> None:
         load_fleet([tmp_path])
     with pytest.raises(UsageError, match="no such file"):
         load_fleet([tmp_path / "absent"])
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GOOD.glob("*.json")))
+def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
+    """The facts text the import stores (encoded with cached fragments) is the machine's
+    facts, and decodes back into an equal machine."""
+    from sovmigrate.fleet.model import Machine
+
+    m = _one(name)
+    verdict = {"status": "ready", "reasons": [{"code": "firmware-unknown", "level": "info"}]}
+    text = m.facts_json(readiness=verdict)
+    m.facts_json(readiness=verdict)  # the second time from the fragment cache
+    assert text == m.facts_json(readiness=verdict)
+    data = json.loads(text)
+    assert data == json.loads(json.dumps({**m.to_facts(), "readiness": verdict}))
+    assert Machine.from_facts(data) == m
