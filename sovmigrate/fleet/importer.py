@@ -1,21 +1,26 @@
 """Read inventories into one deduplicated list of machines, all or nothing.
 
-``load_fleet(paths, skip_invalid=False)`` parses every file (in worker processes when there are
-many: parsing JSON is the cost), merges duplicates (the same hardware UUID or GLPI deviceid:
-the latest inventory wins) and either raises on the first bad file or, with ``skip_invalid``,
-lists the skipped files with their reason.
+``load_fleet(paths, skip_invalid=False)`` parses every file, merges duplicates (the same
+hardware UUID or GLPI deviceid: the latest inventory wins) and either raises on the first bad
+file or, with ``skip_invalid``, lists the skipped files with their reason.
+``prepare_fleet(paths, config)`` does the same and also assesses each machine and encodes its
+facts (``fleet/prepare.py``), in worker processes when there are many files and spare cores.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
+from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.errors import UsageError
+from sovmigrate.fleet import prepare
 from sovmigrate.fleet.csvfmt import parse_csv
 from sovmigrate.fleet.glpi import InvalidInventory, parse_glpi
 from sovmigrate.fleet.model import Machine
@@ -23,16 +28,14 @@ from sovmigrate.fleet.sources import iter_sources
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_FROM = 2000
-# Measured on 2 cores: unpickling a parsed machine costs a third of parsing it, and with other
-# work on the machine two workers were twice slower than one process. Use a pool only when
-# there are cores to spare.
-MIN_CPUS_FOR_POOL = 4
 _BATCH = 500
+
+T = TypeVar("T", Machine, prepare.Prepared)
 
 
 @dataclass
-class ImportResult:
-    machines: list[Machine]
+class ImportResult(Generic[T]):
+    machines: list[T]
     files: int = 0
     duplicates: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
@@ -64,14 +67,16 @@ def parse_one(name: str, kind: str, payload: bytes | str) -> list[Machine]:
 
 
 def _parse_batch(
-    batch: list[tuple[str, str, bytes | str]],
-) -> list[tuple[str, list[Machine] | str]]:
-    out: list[tuple[str, list[Machine] | str]] = []
+    batch: list[tuple[str, str, bytes | str]], convert: Callable[[Machine], Any] | None = None
+) -> list[tuple[str, list[Any] | str]]:
+    out: list[tuple[str, list[Any] | str]] = []
     for name, kind, payload in batch:
         try:
-            out.append((name, parse_one(name, kind, payload)))
+            machines = parse_one(name, kind, payload)
         except InvalidInventory as exc:
             out.append((name, str(exc)))
+            continue
+        out.append((name, machines if convert is None else [convert(m) for m in machines]))
     return out
 
 
@@ -88,27 +93,45 @@ def _batches(
         yield batch
 
 
+def pool_size(files: int) -> int:
+    """Worker processes for ``files`` inventories: 1 (in process) for a few or on one core.
+
+    On 2 cores two workers import 80,000 files in about half the time (benchmarks/fleet.py);
+    the parent only merges and writes what they send, a few strings per machine.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if files < PARALLEL_FROM or not cpus or cpus < 2:
+        return 1
+    return min(4, cpus)
+
+
 def _parsed(
-    items: list[tuple[str, str, bytes | str]], workers: int
-) -> Iterator[tuple[str, list[Machine] | str]]:
-    if workers <= 1 or len(items) < PARALLEL_FROM:
+    items: list[tuple[str, str, bytes | str]],
+    workers: int,
+    convert: Callable[[Machine], Any] | None,
+    setup: Callable[[], None] | None,
+) -> Iterator[tuple[str, list[Any] | str]]:
+    if workers <= 1:
+        if setup is not None:
+            setup()
         for batch in _batches(items):
-            yield from _parse_batch(batch)
+            yield from _parse_batch(batch, convert)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(_parse_batch, _batches(items)):
+    work = functools.partial(_parse_batch, convert=convert)
+    with ProcessPoolExecutor(max_workers=workers, initializer=setup) as pool:
+        for result in pool.map(work, _batches(items)):
             yield from result
 
 
-class _Merger:
+class _Merger(Generic[T]):
     """Duplicates by UUID or deviceid: the later one (by inventory date, then order) wins."""
 
     def __init__(self) -> None:
-        self.machines: list[Machine] = []
+        self.machines: list[T] = []
         self.index: dict[str, int] = {}
         self.duplicates = 0
 
-    def add(self, machine: Machine) -> None:
+    def add(self, machine: T) -> None:
         ids = [i for i in (machine.uuid, machine.deviceid, machine.key) if i]
         slot = next((self.index[i] for i in ids if i in self.index), None)
         if slot is None:
@@ -123,17 +146,20 @@ class _Merger:
             self.index[i] = slot
 
 
-def load_fleet(
-    paths: list[Path], *, skip_invalid: bool = False, workers: int | None = None
-) -> ImportResult:
+def _load(
+    paths: list[Path],
+    skip_invalid: bool,
+    workers: int | None,
+    convert: Callable[[Machine], T] | None,
+    setup: Callable[[], None] | None = None,
+) -> ImportResult[T]:
     items = list(iter_sources(paths))
     if not items:
         raise UsageError(f"no inventory file (.json, .csv) in {', '.join(map(str, paths))}")
-    merger = _Merger()
+    merger: _Merger[T] = _Merger()
     skipped: list[tuple[str, str]] = []
-    cpus = os.cpu_count() or 1
-    default = min(4, cpus - 1) if cpus >= MIN_CPUS_FOR_POOL else 1
-    for name, result in _parsed(items, workers or default):
+    count = workers or pool_size(len(items))
+    for name, result in _parsed(items, count, convert, setup):
         if isinstance(result, str):
             if not skip_invalid:
                 raise InvalidInventory(result)
@@ -144,3 +170,22 @@ def load_fleet(
     if not merger.machines:
         raise UsageError("no valid inventory among the files given")
     return ImportResult(merger.machines, len(items), merger.duplicates, skipped)
+
+
+def load_fleet(
+    paths: list[Path], *, skip_invalid: bool = False, workers: int | None = None
+) -> ImportResult[Machine]:
+    """Every machine of the inventories, parsed (duplicates merged)."""
+    return _load(paths, skip_invalid, workers or 1, None)
+
+
+def prepare_fleet(
+    paths: list[Path],
+    config: CampaignConfig,
+    *,
+    skip_invalid: bool = False,
+    workers: int | None = None,
+) -> ImportResult[prepare.Prepared]:
+    """Every machine of the inventories, assessed with ``config`` and ready to store."""
+    setup = functools.partial(prepare.start, config)
+    return _load(paths, skip_invalid, workers, prepare.prepare, setup)

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sovmigrate.assess.catalogue import Catalogue, load_catalogue
+from sovmigrate.assess.catalogue import Catalogue
 from sovmigrate.assess.config import CampaignConfig, load_config
-from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessment, Assessor
 from sovmigrate.fleet.gcpause import paused_gc
-from sovmigrate.fleet.importer import load_fleet
+from sovmigrate.fleet.importer import prepare_fleet
 from sovmigrate.fleet.model import UNKNOWN, Machine
+from sovmigrate.fleet.prepare import Prepared, assessor_for
 from sovmigrate.state import Campaign, MachineRecord, Store, bulk
 
 DEFAULT_INVENTORIES = Path("inventories")
@@ -64,11 +64,11 @@ def context(
 ) -> Context:
     camp = store.campaign(campaign, create=create)
     settings = load_config(config_path(campaign, inventories, config))
-    catalogue = load_catalogue(extra=settings.catalogue_extra)
-    return Context(camp, settings, catalogue, Assessor(settings, catalogue, default_pci_table()))
+    assessor = assessor_for(settings)
+    return Context(camp, settings, assessor.catalogue, assessor)
 
 
-def _names(existing: list[tuple[str, str, str, str]], machines: list[Machine]) -> list[str]:
+def _names(existing: list[tuple[str, str, str, str]], machines: list[Prepared]) -> list[str]:
     """Host names to store: the stored name of a known machine, else a collision-free name.
 
     ``existing``: (name, key, uuid, deviceid) of the stored machines, '' where absent.
@@ -112,29 +112,26 @@ def _import(
     config: Path | None,
     skip_invalid: bool,
 ) -> ImportSummary:
-    result = load_fleet(paths, skip_invalid=skip_invalid)
+    settings = load_config(config_path(campaign, inventories, config))
+    # Parsed, assessed and encoded before the transaction: in worker processes for a fleet.
+    result = prepare_fleet(paths, settings, skip_invalid=skip_invalid)
     with store.db.transaction():
-        ctx = context(store, campaign, inventories=inventories, config=config, create=True)
+        camp = store.campaign(campaign, create=True)
         # Identities only: decoding every stored machine's facts cost seconds at 80,000.
-        existing = bulk.machine_identities(store, ctx.campaign)
+        existing = bulk.machine_identities(store, camp)
         known = {row[0] for row in existing}
         names = _names(existing, result.machines)
         status: dict[str, int] = {"ready": 0, "needs-action": 0, "blocked": 0}
         records = []
         for name, machine in zip(names, result.machines, strict=True):
             machine.name = name
-            verdict = ctx.assessor.assess(machine)
-            status[verdict.status] += 1
+            status[machine.status] += 1
             records.append(
-                MachineRecord(
-                    name=name,
-                    site=machine.site,
-                    facts_json=machine.facts_json(readiness=verdict.to_json()),
-                )
+                MachineRecord(name=name, site=machine.site, facts_json=machine.facts_json())
             )
         # Upsert and discovered -> assessed in one write (Store.upsert_machines then
         # mark_assessed rewrote every row, facts included, a second time).
-        bulk.upsert_assessed(store, ctx.campaign, records, reason="fleet import")
+        bulk.upsert_assessed(store, camp, records, reason="fleet import")
     created = sum(1 for n in names if n not in known)
     return ImportSummary(
         campaign=campaign,

@@ -127,3 +127,23 @@ def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
     data = json.loads(text)
     assert data == json.loads(json.dumps({**m.to_facts(), "readiness": verdict}))
     assert Machine.from_facts(data) == m
+
+
+def test_worker_processes_prepare_the_same_machines(tmp_path: Path) -> None:
+    """A large fleet is parsed, assessed and encoded in worker processes: same result as in
+    process, duplicates merged the same way."""
+    from sovmigrate.assess.config import load_config
+    from sovmigrate.fleet.importer import prepare_fleet
+    from sovmigrate.lab.fleetgen import write_fleet
+
+    write_fleet(tmp_path / "fleet", 120, seed=3)
+    for name in GOOD.glob("*.json"):  # a re-inventory among them: one duplicate
+        (tmp_path / "fleet" / name.name).write_bytes(name.read_bytes())
+    config = load_config(None)
+    alone = prepare_fleet([tmp_path / "fleet"], config, workers=1)
+    pooled = prepare_fleet([tmp_path / "fleet"], config, workers=2)
+    assert (pooled.files, pooled.duplicates) == (alone.files, alone.duplicates) == (125, 1)
+    assert pooled.machines == alone.machines
+    assert {m.status for m in pooled.machines} == {"ready", "needs-action", "blocked"}
+    lyon = next(m for m in pooled.machines if m.name == "LYON-OLD-0042")
+    assert json.loads(lyon.facts_json())["readiness"]["status"] == "blocked"

@@ -1,0 +1,70 @@
+"""What the fleet import stores of each machine, made where the machine is parsed.
+
+Parsing, assessing and encoding a machine's facts are the import's cost. Done in the process
+that parsed the inventory (a worker, for a large fleet), the parent receives a few strings per
+machine instead of a whole ``Machine`` to unpickle: identity for the merge of duplicates, the
+verdict's status, and the facts as JSON text without their ``key`` and ``name``, which the
+merge of duplicates and the naming of hosts may still change (``Prepared.facts_json``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sovmigrate.assess.catalogue import load_catalogue
+from sovmigrate.assess.config import CampaignConfig
+from sovmigrate.assess.pci import default_pci_table
+from sovmigrate.assess.readiness import Assessor
+from sovmigrate.fleet.model import Machine
+
+
+@dataclass(slots=True)
+class Prepared:
+    key: str
+    name: str
+    uuid: str
+    deviceid: str
+    inventory_date: str
+    site: str
+    status: str  # the readiness verdict's
+    facts_tail: str  # Machine.facts_json without its opening '{"key": .., "name": .., '
+
+    def facts_json(self) -> str:
+        return (
+            f'{{"key": {json.dumps(self.key)}, "name": {json.dumps(self.name)}, {self.facts_tail}'
+        )
+
+
+def assessor_for(config: CampaignConfig) -> Assessor:
+    """The campaign's assessor: its rules, its catalogue (with its own entries first)."""
+    return Assessor(config, load_catalogue(extra=config.catalogue_extra), default_pci_table())
+
+
+# Set once per process by ``start``: the pool's initializer in a worker, the import itself
+# when it parses in process. A module global because the pool calls module-level functions.
+_assessor: Assessor | None = None
+
+
+def start(config: CampaignConfig) -> None:
+    global _assessor
+    _assessor = assessor_for(config)
+
+
+def prepare(machine: Machine) -> Prepared:
+    assert _assessor is not None, "prepare.start(config) first"
+    verdict = _assessor.assess(machine)
+    text = machine.facts_json(readiness=verdict.to_json())
+    head = f'{{"key": {json.dumps(machine.key)}, "name": {json.dumps(machine.name)}, '
+    if not text.startswith(head):  # to_facts() starts with key and name (field order)
+        raise AssertionError(f"facts of {machine.name!r} do not start with key and name")
+    return Prepared(
+        machine.key,
+        machine.name,
+        machine.uuid,
+        machine.deviceid,
+        machine.inventory_date,
+        machine.site,
+        verdict.status,
+        text[len(head) :],
+    )
