@@ -4,7 +4,9 @@ Parsing, assessing and encoding a machine's facts are the import's cost. Done in
 that parsed the inventory (a worker, for a large fleet), the parent receives a few strings per
 machine instead of a whole ``Machine`` to unpickle: identity for the merge of duplicates, the
 verdict's status, and the facts as JSON text without their ``key`` and ``name``, which the
-merge of duplicates and the naming of hosts may still change (``Prepared.facts_json``).
+merge of duplicates and the naming of hosts may still change (``Prepared.facts_json``), and the
+machine's summary: what the wave planner reads (``PLAN_FIELDS`` and the verdict), stored in its
+own column so that planning 80,000 machines does not decode their facts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessor
 from sovmigrate.fleet.model import Machine
 
+# The facts the planner and the wave inventories read, besides the name and the key.
+PLAN_FIELDS = ("site", "department", "manufacturer", "model", "user_data_gb")
+
 
 @dataclass(slots=True)
 class Prepared:
@@ -29,11 +34,15 @@ class Prepared:
     site: str
     status: str  # the readiness verdict's
     facts_tail: str  # Machine.facts_json without its opening '{"key": .., "name": .., '
+    summary_tail: str  # the summary without its opening '{"key": .., '
 
     def facts_json(self) -> str:
         return (
             f'{{"key": {json.dumps(self.key)}, "name": {json.dumps(self.name)}, {self.facts_tail}'
         )
+
+    def summary_json(self) -> str:
+        return f'{{"key": {json.dumps(self.key)}, {self.summary_tail}'
 
 
 def assessor_for(config: CampaignConfig) -> Assessor:
@@ -54,7 +63,10 @@ def start(config: CampaignConfig) -> None:
 def prepare(machine: Machine) -> Prepared:
     assert _assessor is not None, "prepare.start(config) first"
     verdict = _assessor.assess(machine)
-    text = machine.facts_json(readiness=verdict.to_json())
+    readiness = verdict.to_json()
+    text = machine.facts_json(readiness=readiness)
+    summary = {field: getattr(machine, field) for field in PLAN_FIELDS}
+    summary["readiness"] = readiness
     head = f'{{"key": {json.dumps(machine.key)}, "name": {json.dumps(machine.name)}, '
     if not text.startswith(head):  # to_facts() starts with key and name (field order)
         raise AssertionError(f"facts of {machine.name!r} do not start with key and name")
@@ -67,4 +79,5 @@ def prepare(machine: Machine) -> Prepared:
         machine.site,
         verdict.status,
         text[len(head) :],
+        json.dumps(summary)[1:],
     )

@@ -18,8 +18,8 @@ from sovmigrate.assess.config import CampaignConfig, load_config
 from sovmigrate.assess.readiness import Assessment, Assessor
 from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.importer import prepare_fleet
-from sovmigrate.fleet.model import UNKNOWN, Machine
-from sovmigrate.fleet.prepare import Prepared, assessor_for
+from sovmigrate.fleet.model import Machine
+from sovmigrate.fleet.prepare import PLAN_FIELDS, Prepared, assessor_for
 from sovmigrate.state import Campaign, MachineRecord, Store, bulk
 
 DEFAULT_INVENTORIES = Path("inventories")
@@ -127,7 +127,12 @@ def _import(
             machine.name = name
             status[machine.status] += 1
             records.append(
-                MachineRecord(name=name, site=machine.site, facts_json=machine.facts_json())
+                MachineRecord(
+                    name=name,
+                    site=machine.site,
+                    facts_json=machine.facts_json(),
+                    summary=machine.summary_json(),
+                )
             )
         # Upsert and discovered -> assessed in one write (Store.upsert_machines then
         # mark_assessed rewrote every row, facts included, a second time).
@@ -160,33 +165,31 @@ def planning_view(store: Store, ctx: Context) -> list[tuple[Machine, Assessment,
     """``assessed`` as the planner needs it, without re-assessing what need not be.
 
     A machine whose stored verdict was made with today's rules (same ``Assessor.fingerprint``)
-    keeps it, and only what planning and the inventories read is taken from its facts: name,
-    key, site, department, hardware model and data volume. The others are decoded whole and
-    re-assessed. On 80,000 machines this is most of the plan's time.
+    keeps it, and is read from its summary (``fleet/prepare.py``: name, key, ``PLAN_FIELDS``
+    and the verdict), not from its facts. The others (rules changed since the import, machines
+    stored another way) are decoded whole and re-assessed. On 80,000 machines this is most of
+    the plan's time.
     """
-    out = []
     fingerprint = ctx.assessor.fingerprint
+    out: list[tuple[Machine, Assessment, str | None, str] | None] = []
+    stale: dict[str, int] = {}  # name -> index in out
     with paused_gc():
-        for name, state, wave, text in bulk.machine_facts(store, ctx.campaign):
-            facts = json.loads(text)
-            readiness = facts.get("readiness")
-            if isinstance(readiness, dict) and readiness.get("rules") == fingerprint:
-                machine = Machine(
-                    key=facts["key"],
-                    name=name,
-                    site=facts.get("site", UNKNOWN),
-                    department=facts.get("department", UNKNOWN),
-                    manufacturer=facts.get("manufacturer", UNKNOWN),
-                    model=facts.get("model", UNKNOWN),
-                    user_data_gb=facts.get("user_data_gb", 0.0),
-                )
-                verdict = Assessment.from_json(readiness)
-            else:
-                machine = Machine.from_facts(facts)
-                machine.name = name
+        for name, state, wave, summary in bulk.machine_summaries(store, ctx.campaign):
+            data = json.loads(summary) if summary else {}
+            readiness = data.get("readiness") or {}
+            if readiness.get("rules") != fingerprint:
+                stale[name] = len(out)
+                out.append(None)
+                continue
+            machine = Machine(key=data["key"], name=name, **{f: data[f] for f in PLAN_FIELDS})
+            out.append((machine, Assessment.from_json(readiness), wave, state))
+        if stale:
+            for row in store.machines(ctx.campaign, names=list(stale)):
+                machine = Machine.from_facts(row.facts)
+                machine.name = row.name
                 verdict = ctx.assessor.assess(machine)
-            out.append((machine, verdict, wave, state))
-    return out
+                out[stale[row.name]] = (machine, verdict, row.wave, row.state)
+    return [row for row in out if row is not None]
 
 
 def now_text() -> str:

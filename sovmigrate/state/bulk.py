@@ -87,10 +87,12 @@ def machine_identities(store: Store, campaign: Campaign) -> list[tuple[str, str,
     return [(r[0], _str(r[1]), _str(r[2]), _str(r[3])) for r in rows]
 
 
-def machine_facts(store: Store, campaign: Campaign) -> list[tuple[str, str, str | None, str]]:
-    """(name, state, wave, facts JSON text) of every machine, by name; vars not read."""
+def machine_summaries(
+    store: Store, campaign: Campaign
+) -> list[tuple[str, str, str | None, str | None]]:
+    """(name, state, wave, summary JSON or None) of every machine, by name; no facts read."""
     rows = store.db.query(
-        "SELECT m.name, m.state, w.name, m.facts FROM machines m "
+        "SELECT m.name, m.state, w.name, m.summary FROM machines m "
         "LEFT JOIN wave_members wm ON wm.machine_id = m.id "
         "LEFT JOIN waves w ON w.id = wm.wave_id WHERE m.campaign_id = ? ORDER BY m.name",
         (campaign.id,),
@@ -273,11 +275,12 @@ def upsert_assessed(
     with store.db.transaction():
         before = _light(store, campaign)
         store.db.executemany(
-            "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at, state) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'assessed') ON CONFLICT (campaign_id, name) DO UPDATE SET "
-            "site = excluded.site, facts = excluded.facts, vars = excluded.vars, "
-            "updated_at = excluded.updated_at, state = CASE WHEN machines.state = 'discovered' "
-            "THEN 'assessed' ELSE machines.state END",
+            "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at, summary, "
+            "state) VALUES (?, ?, ?, ?, ?, ?, ?, 'assessed') ON CONFLICT (campaign_id, name) DO "
+            "UPDATE SET site = excluded.site, facts = excluded.facts, vars = excluded.vars, "
+            "updated_at = excluded.updated_at, summary = excluded.summary, "
+            "state = CASE WHEN machines.state = 'discovered' THEN 'assessed' ELSE machines.state "
+            "END",
             rows,
         )
         moved = [r[1] for r in rows if r[1] not in before or before[r[1]].state == "discovered"]

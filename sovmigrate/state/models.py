@@ -24,6 +24,8 @@ class MachineRecord:
     # ``facts`` already encoded as JSON (bulk imports encode faster than json.dumps): when set,
     # it is stored instead of ``facts``.
     facts_json: str | None = None
+    # What the planner reads (JSON, fleet/prepare.py); set only with the facts it derives from.
+    summary: str | None = None
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,13 @@ def _v1(b: Backend) -> list[str]:
     ]
 
 
-MIGRATIONS: list[Callable[[Backend], list[str]]] = [_v1]
+def _v2(_b: Backend) -> list[str]:
+    # What the wave planner reads of a machine (fleet/prepare.py), so a plan of 80,000 machines
+    # does not decode their facts. NULL when the facts were written another way.
+    return ["ALTER TABLE machines ADD COLUMN summary TEXT"]
+
+
+MIGRATIONS: list[Callable[[Backend], list[str]]] = [_v1, _v2]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -93,10 +93,10 @@ class Store(RunsMixin):
         rows = machine_rows(campaign, records, now)
         with self.db.transaction():
             self.db.executemany(
-                "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, name) DO UPDATE SET "
+                "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at, summary) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, name) DO UPDATE SET "
                 "site = excluded.site, facts = excluded.facts, vars = excluded.vars, "
-                "updated_at = excluded.updated_at",
+                "updated_at = excluded.updated_at, summary = excluded.summary",
                 rows,
             )
         return len(rows)
@@ -303,7 +303,8 @@ class Store(RunsMixin):
 def machine_rows(
     campaign: Campaign, records: Iterable[MachineRecord], now: str
 ) -> list[tuple[Any, ...]]:
-    """Validated ``machines`` rows (campaign, name, site, facts, vars, updated_at) of an import."""
+    """Validated ``machines`` rows of an import: (campaign, name, site, facts, vars,
+    updated_at, summary)."""
     rows: list[tuple[Any, ...]] = []
     seen: set[str] = set()
     for rec in records:
@@ -322,6 +323,7 @@ def machine_rows(
                 else json.dumps(rec.facts, sort_keys=True, default=str),
                 json.dumps(rec.vars, sort_keys=True, default=str),
                 now,
+                rec.summary,
             )
         )
     return rows

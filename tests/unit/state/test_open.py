@@ -83,4 +83,30 @@ def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
         assert store.db.one("SELECT max(version) FROM schema_version") == (CURRENT_VERSION,)
         assert store.db.one("PRAGMA journal_mode") == ("wal",)
     with open_store(path) as store:  # reopening migrates nothing twice
-        assert store.db.query("SELECT version FROM schema_version") == [(CURRENT_VERSION,)]
+        versions = store.db.query("SELECT version FROM schema_version ORDER BY version")
+        assert versions == [(v,) for v in range(1, CURRENT_VERSION + 1)]
+
+
+def test_a_version_1_database_is_upgraded_with_its_machines(tmp_path: Path) -> None:
+    """A store written before the machines' summary column keeps its machines; the planner
+    falls back to their facts (the summary is NULL)."""
+    from sovmigrate.state.backend import connect
+    from sovmigrate.state.schema import MIGRATIONS
+
+    path = tmp_path / "state.db"
+    old = connect(str(path))
+    with old.transaction():
+        old.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, at TEXT)")
+        for statement in MIGRATIONS[0](old):
+            old.execute(statement)
+        old.execute("INSERT INTO schema_version (version, at) VALUES (1, 'then')")
+        old.execute("INSERT INTO campaigns (name, created_at) VALUES ('c', 'then')")
+        old.execute(
+            "INSERT INTO machines (campaign_id, name, facts, updated_at) "
+            "VALUES (1, 'PC-1', '{\"key\": \"k1\"}', 'then')"
+        )
+    old.close()
+    with open_store(path) as store:
+        rows = store.db.query("SELECT name, facts, summary FROM machines")
+        assert rows == [("PC-1", '{"key": "k1"}', None)]
+        assert store.machines(store.campaign("c"))[0].facts == {"key": "k1"}
