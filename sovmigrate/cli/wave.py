@@ -386,4 +386,38 @@ def _operator(verb: str) -> Callable[..., Any]:
 for _verb in ("exclude", "rollback", "retry"):
     _operator(_verb)
 
+
+@machine.command("vars")
+@click.argument("name")
+@click.argument("assignments", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option("--unset", "unset", multiple=True, metavar="KEY", help="Remove this variable.")
+@click.option("--format", "fmt", type=_FORMATS, default="text")
+@store_options
+def machine_vars(
+    name: str,
+    assignments: tuple[str, ...],
+    unset: tuple[str, ...],
+    fmt: str,
+    db: str | None,
+    campaign: str | None,
+) -> None:
+    """Show or set NAME's Ansible host variables (ansible_host, sovmigrate_mac...).
+
+    Values are strings. A fleet re-import keeps them; `wave inventory` and `wave run` use them.
+    """
+    values = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"{item!r}: expected KEY=VALUE")
+        values[key] = value
+    with _opened(db, campaign) as (store, camp):
+        if values or unset:
+            current = store.set_vars(camp, name, values, unset)
+        else:
+            current = store.machine(camp, name).vars
+    lines = [f"{k}={v}" for k, v in sorted(current.items())]
+    _emit(current, fmt, lambda: "\n".join(lines) or f"{name}: no host variables")
+
+
 COMMANDS = (wave, status, history, report, machine)

@@ -268,7 +268,9 @@ def upsert_assessed(
     A new machine is inserted as ``assessed`` (with its discovered -> assessed transition)
     instead of being written and then rewritten: the second write of 80,000 rows carrying
     their facts JSON cost as much as the first. Known machines keep their state, wave and
-    history as in ``upsert_machines``; those still ``discovered`` become ``assessed``.
+    history as in ``upsert_machines``; those still ``discovered`` become ``assessed``. A record
+    without host variables (GLPI and CSV inventories carry none) keeps the machine's, set with
+    ``machine vars``.
     """
     now = utcnow()
     rows = machine_rows(campaign, records, now)
@@ -277,7 +279,8 @@ def upsert_assessed(
         store.db.executemany(
             "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at, summary, "
             "state) VALUES (?, ?, ?, ?, ?, ?, ?, 'assessed') ON CONFLICT (campaign_id, name) DO "
-            "UPDATE SET site = excluded.site, facts = excluded.facts, vars = excluded.vars, "
+            "UPDATE SET site = excluded.site, facts = excluded.facts, vars = CASE WHEN "
+            "excluded.vars = '{}' THEN machines.vars ELSE excluded.vars END, "
             "updated_at = excluded.updated_at, summary = excluded.summary, "
             "state = CASE WHEN machines.state = 'discovered' THEN 'assessed' ELSE machines.state "
             "END",

@@ -6,6 +6,7 @@ Every write is one transaction; a rejected input leaves the database exactly as 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ _MACHINE_FROM = (
     "machines m LEFT JOIN wave_members wm ON wm.machine_id = m.id "
     "LEFT JOIN waves w ON w.id = wm.wave_id"
 )
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # States from which joining a wave schedules a machine.
 _SCHEDULABLE = ("discovered", "assessed")
 
@@ -100,6 +102,30 @@ class Store(RunsMixin):
                 rows,
             )
         return len(rows)
+
+    def set_vars(
+        self,
+        campaign: Campaign,
+        name: str,
+        values: dict[str, Any],
+        unset: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Set and remove a machine's Ansible host variables; returns them all.
+
+        For what no inventory tells (``ansible_host``, ``sovmigrate_mac`` for the PXE
+        reinstaller). A fleet re-import keeps them.
+        """
+        for key in [*values, *unset]:
+            if not _VAR_NAME.fullmatch(key):
+                raise UsageError(f"{key!r} is not an Ansible variable name")
+        with self.db.transaction():
+            machine = self.machine(campaign, name)
+            merged = {k: v for k, v in machine.vars.items() if k not in unset} | values
+            self.db.execute(
+                "UPDATE machines SET vars = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(merged, sort_keys=True, default=str), utcnow(), machine.id),
+            )
+        return merged
 
     def machines(
         self,

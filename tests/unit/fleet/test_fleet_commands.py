@@ -186,3 +186,45 @@ def test_stored_verdicts_plan_as_a_full_reassessment(tmp_path: Path) -> None:
             twin.department,
             twin.hardware_model,
         )
+
+
+def waves(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The wave and machine commands take the state database only."""
+    return subprocess.run(
+        [sys.executable, "-m", "sovmigrate", *args, "--db", str(tmp_path / "state.db")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+
+
+def test_machine_vars_reach_the_wave_inventory_and_survive_a_reimport(tmp_path: Path) -> None:
+    """What no inventory tells (the address the controller reaches, the MAC the PXE
+    reinstaller needs) is set per machine, kept by a re-import, and used by the wave."""
+    good = str(DATA / "good")
+    assert sovmigrate(tmp_path, "fleet", "import", good, "--campaign", "c6").returncode == 0
+    host = "PARIS-LAT-0001"
+    set_ = waves(tmp_path, "machine", "vars", host, "ansible_host=192.0.2.50",
+                      "sovmigrate_mac=52:54:00:12:34:56", "--campaign", "c6")  # fmt: skip
+    assert set_.returncode == 0, set_.stderr
+    assert sovmigrate(tmp_path, "fleet", "import", good, "--campaign", "c6").returncode == 0
+    shown = waves(tmp_path, "machine", "vars", host, "--campaign", "c6", "--format", "json")
+    assert json.loads(shown.stdout) == {
+        "ansible_host": "192.0.2.50",
+        "sovmigrate_mac": "52:54:00:12:34:56",
+    }
+    assert waves(tmp_path, "wave", "create", "w1", host, "--campaign", "c6").returncode == 0
+    out = waves(tmp_path, "wave", "inventory", "w1", "--campaign", "c6",
+                     "--output-dir", str(tmp_path / "inv"))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    inventory = yaml.safe_load(Path(out.stdout.strip()).read_text())
+    hosts = json.dumps(inventory)
+    assert '"ansible_host": "192.0.2.50"' in hosts and "52:54:00:12:34:56" in hosts
+
+    unset = waves(tmp_path, "machine", "vars", host, "--unset", "sovmigrate_mac",
+                       "--campaign", "c6")  # fmt: skip
+    assert unset.stdout.strip() == "ansible_host=192.0.2.50"
+    for bad, culprit in (("no-equals", "expected KEY=VALUE"), ("bad-name=1", "'bad-name'")):
+        refused = waves(tmp_path, "machine", "vars", host, bad, "--campaign", "c6")
+        assert refused.returncode == 2 and culprit in refused.stderr
+        assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+    unknown = waves(tmp_path, "machine", "vars", "NOPE", "a=1", "--campaign", "c6")
+    assert unknown.returncode == 2 and "NOPE" in unknown.stderr

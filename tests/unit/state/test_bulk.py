@@ -241,3 +241,14 @@ def test_upsert_assessed_refusals_write_nothing(
     with pytest.raises(UsageError, match=message):
         bulk.upsert_assessed(store, fast, [MachineRecord(n) for n in names])
     assert _snapshot(store, fast) == before
+
+
+def test_upsert_assessed_without_vars_keeps_the_machines_vars(
+    store: Store, pair: tuple[Campaign, Campaign]
+) -> None:
+    _, fast = pair
+    store.set_vars(fast, "pc03", {"sovmigrate_mac": "52:54:00:00:00:03"})
+    bulk.upsert_assessed(store, fast, [MachineRecord("pc03", facts={"key": "k-new"})])
+    machine = store.machine(fast, "pc03")
+    assert machine.facts == {"key": "k-new"}
+    assert machine.vars == {"sovmigrate_mac": "52:54:00:00:00:03"}
