@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/fleet.py [--machines 80000] [--keep DIR]
 
 Generates the GLPI files into a temporary directory once, then measures in the same run:
-1. the parse floor: reading and ``json.loads`` of every file, nothing else (one process);
+1. the parse floor: reading and ``json.loads`` of every file, nothing else (one process; the
+   faster of two passes, the first of which also warms the page cache for the import);
 2. ``sovmigrate fleet import`` then ``sovmigrate plan``, each in a fresh process (SQLite state
    store, inventories written): wall time, CPU time and peak memory (max RSS).
 Prints the figures and the ratios to the floor, in wall time and in CPU time (the CPU ratio
@@ -76,10 +77,15 @@ def main() -> int:
     took = time.perf_counter() - start
     print(f"generated {args.machines} files ({size / 1e6:.0f} MB) in {took:.1f} s")
 
-    floor, floor_cpu, count = parse_floor(fleet)
+    # The first pass also brings the files into the page cache, as it is for the import that
+    # follows; the faster of two passes is the floor (the stricter ratio).
+    passes = [parse_floor(fleet) for _ in range(2)]
+    floor, floor_cpu, count = min(passes)
     print(
-        f"parse floor (read + json.loads, 1 process): {floor:.2f} s wall, "
-        f"{floor_cpu:.2f} s CPU for {count} files"
+        f"parse floor (read + json.loads, 1 process, best of 2): {floor:.2f} s wall, "
+        f"{floor_cpu:.2f} s CPU for {count} files (passes: "
+        + ", ".join(f"{w:.2f} s" for w, _, _ in passes)
+        + ")"
     )
 
     common = ["--campaign", "bench", "--db", str(db), "--inventories", str(inventories)]

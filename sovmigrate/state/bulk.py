@@ -16,7 +16,7 @@ from typing import Any
 
 from sovmigrate.errors import StateConflict, UsageError
 from sovmigrate.state.models import Campaign, MachineRecord, Wave
-from sovmigrate.state.store import Store, machine_rows, utcnow
+from sovmigrate.state.store import Store, machine_rows, utcnow, write_facts
 
 # States from which joining a wave schedules a machine (as in Store._add_members).
 _SCHEDULABLE = ("discovered", "assessed")
@@ -75,13 +75,14 @@ def machine_identities(store: Store, campaign: Campaign) -> list[tuple[str, str,
         fields = "json_extract(facts, '$.key'), json_extract(facts, '$.uuid'), " + (
             "json_extract(facts, '$.deviceid')"
         )
-        facts = "facts"
+        facts = "x.facts"
     else:
         fields = "f ->> 'key', f ->> 'uuid', f ->> 'deviceid'"
-        facts = "facts::jsonb AS f"
+        facts = "x.facts::jsonb AS f"
     rows = store.db.query(
-        f"SELECT name, {fields} FROM (SELECT name, {facts} FROM machines "
-        "WHERE campaign_id = ?) AS t ORDER BY name",
+        f"SELECT name, {fields} FROM (SELECT m.name, {facts} FROM machines m "
+        "LEFT JOIN machine_facts x ON x.machine_id = m.id WHERE m.campaign_id = ?) AS t "
+        "ORDER BY name",
         (campaign.id,),
     )
     return [(r[0], _str(r[1]), _str(r[2]), _str(r[3])) for r in rows]
@@ -277,16 +278,18 @@ def upsert_assessed(
     with store.db.transaction():
         before = _light(store, campaign)
         store.db.executemany(
-            "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at, summary, "
-            "state) VALUES (?, ?, ?, ?, ?, ?, ?, 'assessed') ON CONFLICT (campaign_id, name) DO "
-            "UPDATE SET site = excluded.site, facts = excluded.facts, vars = CASE WHEN "
+            "INSERT INTO machines (campaign_id, name, site, vars, updated_at, summary, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'assessed') ON CONFLICT (campaign_id, name) DO "
+            "UPDATE SET site = excluded.site, vars = CASE WHEN "
             "excluded.vars = '{}' THEN machines.vars ELSE excluded.vars END, "
             "updated_at = excluded.updated_at, summary = excluded.summary, "
             "state = CASE WHEN machines.state = 'discovered' THEN 'assessed' ELSE machines.state "
             "END",
-            rows,
+            [r.machine for r in rows],
         )
-        moved = [r[1] for r in rows if r[1] not in before or before[r[1]].state == "discovered"]
+        write_facts(store, rows)
+        names = [r.machine[1] for r in rows]
+        moved = [n for n in names if n not in before or before[n].state == "discovered"]
         ids = {r[1]: int(r[0]) for r in _ids(store, campaign, moved)}
         store.db.executemany(
             "INSERT INTO transitions (machine_id, from_state, to_state, stage, reason, actor, "

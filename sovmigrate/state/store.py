@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,12 @@ from sovmigrate.state.runs import RunsMixin
 from sovmigrate.state.schema import migrate
 
 _MACHINE_COLUMNS = (
-    "m.id, m.campaign_id, m.name, m.site, m.facts, m.vars, m.state, m.failed_stage, "
-    "m.resume_state, m.updated_at, w.name"
+    "m.id, m.campaign_id, m.name, m.site, COALESCE(f.facts, '{}'), m.vars, m.state, "
+    "m.failed_stage, m.resume_state, m.updated_at, w.name"
 )
 _MACHINE_FROM = (
-    "machines m LEFT JOIN wave_members wm ON wm.machine_id = m.id "
-    "LEFT JOIN waves w ON w.id = wm.wave_id"
+    "machines m LEFT JOIN machine_facts f ON f.machine_id = m.id "
+    "LEFT JOIN wave_members wm ON wm.machine_id = m.id LEFT JOIN waves w ON w.id = wm.wave_id"
 )
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # States from which joining a wave schedules a machine.
@@ -95,12 +96,13 @@ class Store(RunsMixin):
         rows = machine_rows(campaign, records, now)
         with self.db.transaction():
             self.db.executemany(
-                "INSERT INTO machines (campaign_id, name, site, facts, vars, updated_at, summary) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, name) DO UPDATE SET "
-                "site = excluded.site, facts = excluded.facts, vars = excluded.vars, "
-                "updated_at = excluded.updated_at, summary = excluded.summary",
-                rows,
+                "INSERT INTO machines (campaign_id, name, site, vars, updated_at, summary) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, name) DO UPDATE SET "
+                "site = excluded.site, vars = excluded.vars, updated_at = excluded.updated_at, "
+                "summary = excluded.summary",
+                [r.machine for r in rows],
             )
+            write_facts(self, rows)
         return len(rows)
 
     def set_vars(
@@ -326,12 +328,19 @@ class Store(RunsMixin):
         self.db.close()
 
 
+@dataclass(frozen=True, slots=True)
+class MachineRow:
+    """One machine of an import, validated: its ``machines`` row and its facts."""
+
+    machine: tuple[Any, ...]  # (campaign, name, site, vars, updated_at, summary)
+    facts: str
+
+
 def machine_rows(
     campaign: Campaign, records: Iterable[MachineRecord], now: str
-) -> list[tuple[Any, ...]]:
-    """Validated ``machines`` rows of an import: (campaign, name, site, facts, vars,
-    updated_at, summary)."""
-    rows: list[tuple[Any, ...]] = []
+) -> list[MachineRow]:
+    """The validated rows of an import (``machines`` and ``machine_facts``)."""
+    rows: list[MachineRow] = []
     seen: set[str] = set()
     for rec in records:
         if not rec.name or rec.name != rec.name.strip():
@@ -339,20 +348,23 @@ def machine_rows(
         if rec.name in seen:
             raise UsageError(f"machine {rec.name!r} appears twice in the same import")
         seen.add(rec.name)
-        rows.append(
-            (
-                campaign.id,
-                rec.name,
-                rec.site,
-                rec.facts_json
-                if rec.facts_json is not None
-                else json.dumps(rec.facts, sort_keys=True, default=str),
-                json.dumps(rec.vars, sort_keys=True, default=str),
-                now,
-                rec.summary,
-            )
-        )
+        facts = rec.facts_json
+        if facts is None:
+            facts = json.dumps(rec.facts, sort_keys=True, default=str)
+        vars_ = json.dumps(rec.vars, sort_keys=True, default=str)
+        rows.append(MachineRow((campaign.id, rec.name, rec.site, vars_, now, rec.summary), facts))
     return rows
+
+
+def write_facts(store: Store, rows: Sequence[MachineRow]) -> None:
+    """The facts of machines just written by ``campaign_id`` and name (in the caller's
+    transaction)."""
+    store.db.executemany(
+        "INSERT INTO machine_facts (machine_id, facts) SELECT id, ? FROM machines "
+        "WHERE campaign_id = ? AND name = ? "
+        "ON CONFLICT (machine_id) DO UPDATE SET facts = excluded.facts",
+        [(r.facts, r.machine[0], r.machine[1]) for r in rows],
+    )
 
 
 @contextmanager

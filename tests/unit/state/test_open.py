@@ -88,8 +88,8 @@ def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
 
 
 def test_a_version_1_database_is_upgraded_with_its_machines(tmp_path: Path) -> None:
-    """A store written before the machines' summary column keeps its machines; the planner
-    falls back to their facts (the summary is NULL)."""
+    """A store written before schema version 2 (summary column, facts in their own table)
+    keeps its machines and their facts; the summary is NULL, so the planner reads the facts."""
     from sovmigrate.state.backend import connect
     from sovmigrate.state.schema import MIGRATIONS
 
@@ -107,6 +107,9 @@ def test_a_version_1_database_is_upgraded_with_its_machines(tmp_path: Path) -> N
         )
     old.close()
     with open_store(path) as store:
-        rows = store.db.query("SELECT name, facts, summary FROM machines")
+        rows = store.db.query(
+            "SELECT m.name, f.facts, m.summary FROM machines m "
+            "JOIN machine_facts f ON f.machine_id = m.id"
+        )
         assert rows == [("PC-1", '{"key": "k1"}', None)]
         assert store.machines(store.campaign("c"))[0].facts == {"key": "k1"}
