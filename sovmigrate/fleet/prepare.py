@@ -63,13 +63,8 @@ def start(config: CampaignConfig) -> None:
 def prepare(machine: Machine) -> Prepared:
     assert _assessor is not None, "prepare.start(config) first"
     verdict = _assessor.assess(machine)
-    readiness = verdict.to_json()
-    text = machine.facts_json(readiness=readiness)
-    summary = {field: getattr(machine, field) for field in PLAN_FIELDS}
-    summary["readiness"] = readiness
-    head = f'{{"key": {json.dumps(machine.key)}, "name": {json.dumps(machine.name)}, '
-    if not text.startswith(head):  # to_facts() starts with key and name (field order)
-        raise AssertionError(f"facts of {machine.name!r} do not start with key and name")
+    readiness = json.dumps(verdict.to_json())  # once, for the facts and the summary
+    summary = json.dumps({field: getattr(machine, field) for field in PLAN_FIELDS})
     return Prepared(
         machine.key,
         machine.name,
@@ -78,6 +73,6 @@ def prepare(machine: Machine) -> Prepared:
         machine.inventory_date,
         machine.site,
         verdict.status,
-        text[len(head) :],
-        json.dumps(summary)[1:],
+        machine.facts_tail({"readiness": readiness}),
+        f'{summary[1:-1]}, "readiness": {readiness}}}',
     )

@@ -287,19 +287,12 @@ def upsert_assessed(
             "END",
             [r.machine for r in rows],
         )
-        write_facts(store, rows)
+        ids = write_facts(store, rows)
         names = [r.machine[1] for r in rows]
         moved = [n for n in names if n not in before or before[n].state == "discovered"]
-        ids = {r[1]: int(r[0]) for r in _ids(store, campaign, moved)}
         store.db.executemany(
             "INSERT INTO transitions (machine_id, from_state, to_state, stage, reason, actor, "
             "at) VALUES (?, 'discovered', 'assessed', NULL, ?, 'assess', ?)",
             [(ids[n], reason, now) for n in moved],
         )
     return len(rows)
-
-
-def _ids(store: Store, campaign: Campaign, names: Sequence[str]) -> list[tuple[Any, ...]]:
-    if not names:
-        return []
-    return store.db.query("SELECT id, name FROM machines WHERE campaign_id = ?", (campaign.id,))

@@ -351,20 +351,28 @@ def machine_rows(
         facts = rec.facts_json
         if facts is None:
             facts = json.dumps(rec.facts, sort_keys=True, default=str)
-        vars_ = json.dumps(rec.vars, sort_keys=True, default=str)
+        vars_ = json.dumps(rec.vars, sort_keys=True, default=str) if rec.vars else "{}"
         rows.append(MachineRow((campaign.id, rec.name, rec.site, vars_, now, rec.summary), facts))
     return rows
 
 
-def write_facts(store: Store, rows: Sequence[MachineRow]) -> None:
-    """The facts of machines just written by ``campaign_id`` and name (in the caller's
-    transaction)."""
+def write_facts(store: Store, rows: Sequence[MachineRow]) -> dict[str, int]:
+    """The facts of machines just written (in the caller's transaction); name -> id of every
+    machine of the campaign (one query, instead of a lookup per row)."""
+    if not rows:
+        return {}
+    ids = {
+        r[1]: int(r[0])
+        for r in store.db.query(
+            "SELECT id, name FROM machines WHERE campaign_id = ?", (rows[0].machine[0],)
+        )
+    }
     store.db.executemany(
-        "INSERT INTO machine_facts (machine_id, facts) SELECT id, ? FROM machines "
-        "WHERE campaign_id = ? AND name = ? "
+        "INSERT INTO machine_facts (machine_id, facts) VALUES (?, ?) "
         "ON CONFLICT (machine_id) DO UPDATE SET facts = excluded.facts",
-        [(r.facts, r.machine[0], r.machine[1]) for r in rows],
+        [(ids[r.machine[1]], r.facts) for r in rows],
     )
+    return ids
 
 
 @contextmanager
