@@ -67,20 +67,25 @@ class Assessment:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Assessment:
         """A stored verdict: status, reasons and transfer time (no catalogue matches)."""
-        reasons = tuple(
-            Reason(
-                r["code"],
-                r["level"],
-                tuple((k, v) for k, v in r.items() if k not in ("code", "level")),
-            )
-            for r in data.get("reasons", ())
-        )
+        reasons = []
+        for r in data.get("reasons", ()):
+            if len(r) == 2:  # most reasons have no parameters: one shared Reason each
+                reason = _PLAIN.get((r["code"], r["level"]))
+                if reason is None:
+                    reason = _PLAIN[r["code"], r["level"]] = Reason(r["code"], r["level"])
+            else:
+                params = tuple((k, v) for k, v in r.items() if k != "code" and k != "level")
+                reason = Reason(r["code"], r["level"], params)
+            reasons.append(reason)
         return cls(
             data["status"],
-            reasons,
+            tuple(reasons),
             transfer_hours=float(data.get("transfer_hours", 0.0)),
             rules=str(data.get("rules", "")),
         )
+
+
+_PLAIN: dict[tuple[str, str], Reason] = {}
 
 
 class Assessor:

@@ -242,6 +242,8 @@ def create_waves(
             for wave, stored in zip(waves, result, strict=True)
             for position, n in enumerate(wave.members, start=1)
         ]
+        # In key order: appending to the B-trees is cheaper than inserting at random places.
+        members_rows.sort()
         store.db.executemany(
             "INSERT INTO wave_members (machine_id, wave_id, position) VALUES (?, ?, ?)",
             members_rows,
