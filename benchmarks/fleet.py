@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,7 +69,10 @@ def main() -> int:
     (inventories / "bench").mkdir(parents=True, exist_ok=True)
     (inventories / "bench" / "campaign.yml").write_text(campaign_settings(args.machines))
     db = work / "state.db"
-    db.unlink(missing_ok=True)
+    # A fresh campaign each run (with --reuse too): no store, no inventories of a previous run.
+    for path in (db, work / "state.db-wal", work / "state.db-shm"):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(inventories / "bench" / "waves", ignore_errors=True)
 
     start = time.perf_counter()
     if not (args.reuse and len(list(fleet.glob("*.json"))) == args.machines):

@@ -17,6 +17,7 @@ The site and department come from the agent's tag (``--tag``, top-level ``tag`` 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Mapping
@@ -152,7 +153,7 @@ def _identity(doc: Mapping[str, Any], hardware: Mapping[str, Any], source: str) 
 # first. Bounded so a long-lived process cannot grow.
 _RAW_MAX = 200_000
 _raw_controllers: dict[tuple[str, ...], Controller | None] = {}
-_raw_softwares: dict[tuple[str, str, str], Software] = {}
+_raw_softwares: dict[tuple[Any, Any, Any], tuple[Software, tuple[str, str]] | None] = {}
 
 
 def _controllers(items: list[Mapping[str, Any]], source: str) -> tuple[Controller, ...]:
@@ -213,30 +214,41 @@ def _softwares(items: list[Mapping[str, Any]], source: str) -> tuple[Software, .
     seen: dict[tuple[str, str], Software] = {}
     known = _raw_softwares
     for i, item in enumerate(items):
-        name, publisher, version = item.get("name"), item.get("publisher"), item.get("version")
-        # Fast path as in _controllers: most installations are three strings.
-        if type(name) is str and type(publisher) is str and type(version) is str:
-            raw = (name, publisher, version)
-            software = known.get(raw)
-            if software is None:
-                name = sys.intern(name.strip())
-                software = _software(name, sys.intern(publisher.strip()), version.strip())
-                if len(known) >= _RAW_MAX:
-                    known.clear()
-                known[raw] = software
-            if not software.name:
-                continue
-        else:
-            name = _word(name, source, f"content.softwares[{i}].name")
-            if not name:
-                continue
-            publisher = _word(publisher, source, f"content.softwares[{i}].publisher")
-            version = _word(version, source, f"content.softwares[{i}].version")
-            software = _software(name, publisher, version)
-        ident = (software.name, software.publisher)
-        if ident not in seen:
-            seen[ident] = software
+        raw = (item.get("name"), item.get("publisher"), item.get("version"))
+        try:
+            entry = known[raw]  # the common case: an installation seen on another machine
+        except (KeyError, TypeError):  # new, or a list/object where text belongs
+            entry = _new_software(raw, source, i)
+        if entry is not None:
+            software, ident = entry
+            if ident not in seen:
+                seen[ident] = software
     return tuple(seen.values())
+
+
+def _new_software(
+    raw: tuple[Any, Any, Any], source: str, i: int
+) -> tuple[Software, tuple[str, str]] | None:
+    """The shared Software of an installation and its (name, publisher); None: no title.
+
+    Raises ``InvalidInventory`` for a value that is not text."""
+    name, publisher, version = raw
+    name = _word(name, source, f"content.softwares[{i}].name")
+    if not name:
+        entry = None
+    else:
+        publisher = _word(publisher, source, f"content.softwares[{i}].publisher")
+        software = _software(
+            name, publisher, _text(version, source, f"content.softwares[{i}].version")
+        )
+        entry = (software, (software.name, software.publisher))
+    if len(_raw_softwares) >= _RAW_MAX:
+        _raw_softwares.clear()
+    # Same raw values, same outcome: remembered, unless unhashable (a list or object in a
+    # field not read, for an installation without title).
+    with contextlib.suppress(TypeError):
+        _raw_softwares[raw] = entry
+    return entry
 
 
 def _drives(items: list[Mapping[str, Any]], source: str) -> tuple[float, float, tuple[str, ...]]:

@@ -147,3 +147,24 @@ def test_worker_processes_prepare_the_same_machines(tmp_path: Path) -> None:
     assert {m.status for m in pooled.machines} == {"ready", "needs-action", "blocked"}
     lyon = next(m for m in pooled.machines if m.name == "LYON-OLD-0042")
     assert json.loads(lyon.facts_json())["readiness"]["status"] == "blocked"
+
+
+def test_installations_as_agents_write_them() -> None:
+    """Missing publishers, numeric versions, untitled entries, duplicates: read the same way
+    the first time and the second (when the raw entry is remembered); bad text is named."""
+    doc = json.loads((GOOD / "paris-latitude-5420.json").read_text())
+    doc["content"]["softwares"] = [
+        {"name": " 7-Zip 23.01 ", "publisher": None, "version": 2301},
+        {"name": "", "publisher": ["not", "read"], "version": "1"},
+        {"name": "7-Zip 23.01", "version": "23.01"},  # same title and publisher: kept once
+        {"name": "Notepad++", "publisher": "Notepad++ Team", "version": "8.6"},
+    ]
+    for _ in range(2):
+        m = parse_glpi(doc, "x.json")
+        assert [(s.name, s.publisher, s.version) for s in m.softwares] == [
+            ("7-Zip 23.01", "", "2301"),
+            ("Notepad++", "Notepad++ Team", "8.6"),
+        ]
+    doc["content"]["softwares"].append({"name": ["a list"], "publisher": "P"})
+    with pytest.raises(InvalidInventory, match=r"x.json: content.softwares\[4\].name"):
+        parse_glpi(doc, "x.json")
