@@ -37,6 +37,9 @@ def _register() -> None:
 
     for command in wave_commands:
         main.add_command(command)
+    from sovmigrate.cli.machine import machine
+
+    main.add_command(machine)
     from sovmigrate.cli.fleet import COMMANDS as fleet_commands
 
     for command in fleet_commands:
