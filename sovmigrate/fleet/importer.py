@@ -118,9 +118,14 @@ def _parsed(
             yield from _parse_batch(batch, convert)
         return
     work = functools.partial(_parse_batch, convert=convert)
-    with ProcessPoolExecutor(max_workers=workers, initializer=setup) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=setup)
+    try:
         for result in pool.map(work, _batches(items)):
             yield from result
+    finally:
+        # A bad file stops the import at once: the batches not started are dropped, not
+        # parsed to the end before the error is shown (what a plain ``with`` would do).
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Merger(Generic[T]):
