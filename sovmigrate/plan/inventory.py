@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from sovmigrate.fleet.model import Machine
@@ -72,9 +73,34 @@ def wave_inventory(campaign: str, wave_name: str, days: list[tuple[str, list[Mac
 
 def write_inventories(root: Path, campaign: str, plan: Plan, machines: dict[str, Machine]) -> Path:
     """Write every wave of ``plan`` under ``root/<campaign>/waves``; returns that directory."""
+    staged = stage_inventories(root, campaign, plan, machines)
+    return publish_inventories(staged)
+
+
+@dataclass(frozen=True)
+class StagedInventories:
+    """Wave inventories written, not yet in place (``publish`` or ``discard`` them)."""
+
+    directory: Path  # a hidden temporary directory next to the target
+    target: Path  # root/<campaign>/waves
+
+    def discard(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def stage_inventories(
+    root: Path, campaign: str, plan: Plan, machines: dict[str, Machine]
+) -> StagedInventories:
+    """Every wave's inventory, written into a temporary directory next to the target.
+
+    The planner stages them before its store transaction and publishes them after the
+    commit: creating thousands of files while the transaction's write-ahead log is being
+    written out made each creation wait on the file system's journal (seconds on ext4).
+    """
     target = root / campaign / "waves"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".waves-", dir=target.parent))
+    staged = StagedInventories(tmp, target)
     try:
         for wave in plan.waves:
             days: list[tuple[str, list[Machine]]] = []
@@ -85,14 +111,24 @@ def write_inventories(root: Path, campaign: str, plan: Plan, machines: dict[str,
                 cursor += count
             text = wave_inventory(campaign, wave.name, days)
             (tmp / f"{wave.name}.yml").write_text(text, encoding="utf-8")
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def publish_inventories(staged: StagedInventories) -> Path:
+    """Put staged inventories in place of the previous ones, in one directory rename."""
+    target = staged.target
+    try:
         old = None
         if target.exists():
             old = target.with_name(f".waves-old-{os.getpid()}")
             os.replace(target, old)
-        os.replace(tmp, target)
+        os.replace(staged.directory, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staged.discard()
         raise
     return target

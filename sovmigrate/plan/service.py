@@ -2,7 +2,9 @@
 
 Re-planning replaces the waves of the previous plan that have not started; machines already in a
 started wave (or in a wave someone created by hand) keep it and are left out of the new plan.
-The store update is one transaction, the inventories one directory rename, done after it.
+The inventories are written first into a hidden directory, the store update is one
+transaction, and the inventories are then put in place in one directory rename; a refused
+store update leaves the previous inventories as they were.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.service import Context, planning_view
-from sovmigrate.plan.inventory import write_inventories
+from sovmigrate.plan.inventory import publish_inventories, stage_inventories
 from sovmigrate.plan.planner import Plan, PlanSettings, plan_waves
 from sovmigrate.state import Store, bulk
 
@@ -53,10 +55,23 @@ def _make_plan(store: Store, ctx: Context, inventories: Path, start: dt.date | N
             n += 1
             wave.name = f"{base}-r{n}"
         taken.add(wave.name)
+    machines = {m.name: m for m, _ in free}
+    staged = stage_inventories(inventories, ctx.campaign.name, plan, machines)
+    try:
+        _record(store, ctx, plan, sorted(ours - started))
+    except BaseException:
+        staged.discard()
+        raise
+    directory = publish_inventories(staged)
+    return PlanResult(plan, directory, len(rows) - len(free))
+
+
+def _record(store: Store, ctx: Context, plan: Plan, replaced: list[str]) -> None:
+    """The plan's waves in the store, in place of ``replaced`` (one transaction)."""
     # Set-based: Store.delete_wave/create_wave per wave decode the members' facts each time,
     # which dominated a plan of 80,000 machines in ~2,700 waves.
     with store.db.transaction():
-        bulk.delete_waves(store, ctx.campaign, sorted(ours - started), actor="plan")
+        bulk.delete_waves(store, ctx.campaign, replaced, actor="plan")
         bulk.create_waves(
             store,
             ctx.campaign,
@@ -71,9 +86,6 @@ def _make_plan(store: Store, ctx: Context, inventories: Path, start: dt.date | N
             ],
             actor="plan",
         )
-    machines = {m.name: m for m, _ in free}
-    directory = write_inventories(inventories, ctx.campaign.name, plan, machines)
-    return PlanResult(plan, directory, len(rows) - len(free))
 
 
 def stored_waves(store: Store, ctx: Context) -> list[tuple[str, str, list[str]]]:

@@ -228,3 +228,30 @@ def test_machine_vars_reach_the_wave_inventory_and_survive_a_reimport(tmp_path: 
         assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
     unknown = waves(tmp_path, "machine", "vars", "NOPE", "a=1", "--campaign", "c6")
     assert unknown.returncode == 2 and "NOPE" in unknown.stderr
+
+
+def test_a_plan_the_store_refuses_leaves_the_previous_inventories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inventories are staged before the store transaction and put in place after it:
+    when the transaction fails, the previous ones stay and nothing staged is left behind."""
+    from sovmigrate.errors import StateConflict
+    from sovmigrate.fleet.service import context, import_fleet
+    from sovmigrate.plan import service
+    from sovmigrate.state import open_store
+
+    inventories = tmp_path / "inventories"
+    with open_store(tmp_path / "state.db") as store:
+        import_fleet(store, "c7", [DATA / "good"], inventories=inventories)
+        ctx = context(store, "c7", inventories=inventories, config=None)
+        first = service.make_plan(store, ctx, inventories=inventories)
+        before = {p.name: p.read_text() for p in first.inventories.iterdir()}
+
+        def refuse(*_args: object, **_kwargs: object) -> None:
+            raise StateConflict("state database locked (stand-in for a failing commit)")
+
+        monkeypatch.setattr(service.bulk, "create_waves", refuse)
+        with pytest.raises(StateConflict):
+            service.make_plan(store, ctx, inventories=inventories)
+    assert {p.name: p.read_text() for p in first.inventories.iterdir()} == before
+    assert [p.name for p in (inventories / "c7").iterdir()] == ["waves"]
