@@ -1,6 +1,6 @@
 """Set-based store operations for fleets of tens of thousands of machines.
 
-The ``Store`` methods ``mark_assessed``, ``create_wave`` and ``delete_wave`` look machines up
+The ``Store`` methods ``mark_assessed`` and ``create_wave`` look machines up
 through ``Store.machines``, which decodes every machine's facts and vars JSON; called for 80,000
 machines and ~2,700 waves that decoding was most of the fleet import's and the planner's time.
 These functions reach the same end state (same rows, same transitions, same errors with the
@@ -132,7 +132,8 @@ def mark_assessed(
 def delete_waves(
     store: Store, campaign: Campaign, names: Sequence[str], *, actor: str = ""
 ) -> None:
-    """``Store.delete_wave`` for each name, in that order, with a few set-based statements.
+    """Drop waves that have not started (re-planning), in that order, with a few set-based
+    statements; their machines go back to ``assessed``. ``Store.delete_wave`` is this for one.
 
     All or nothing: a wave that has started (a member past ``scheduled``) refuses the whole call
     with the message ``delete_wave`` gives, and nothing is deleted.

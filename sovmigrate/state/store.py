@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sovmigrate.errors import StateConflict, UsageError
+from sovmigrate.errors import UsageError
 from sovmigrate.state.backend import Backend, connect
 from sovmigrate.state.models import Campaign, Machine, MachineRecord, Wave
 from sovmigrate.state.pipeline_states import STOPPED_STATES
@@ -281,27 +281,9 @@ class Store(RunsMixin):
 
     def delete_wave(self, campaign: Campaign, name: str, *, actor: str = "") -> None:
         """Drop a wave that has not started (re-planning); its machines go back to assessed."""
-        wave = self.wave(campaign, name)
-        members = self.machines(campaign, wave=wave)
-        started = [m.name for m in members if m.state != "scheduled"]
-        if started:
-            raise StateConflict(
-                f"wave {name!r} has started ({', '.join(started[:5])} past scheduled); "
-                "exclude machines instead"
-            )
-        now = utcnow()
-        with self.db.transaction():
-            self.db.executemany(
-                "INSERT INTO transitions (machine_id, from_state, to_state, stage, reason, actor, "
-                "at) VALUES (?, 'scheduled', 'assessed', NULL, ?, ?, ?)",
-                [(m.id, f"wave {name} deleted", actor, now) for m in members],
-            )
-            self.db.executemany(
-                "UPDATE machines SET state = 'assessed', updated_at = ? WHERE id = ?",
-                [(now, m.id) for m in members],
-            )
-            self.db.execute("DELETE FROM wave_members WHERE wave_id = ?", (wave.id,))
-            self.db.execute("DELETE FROM waves WHERE id = ?", (wave.id,))
+        from sovmigrate.state import bulk  # bulk builds on this module
+
+        bulk.delete_waves(self, campaign, [name], actor=actor)
 
     def mark_assessed(self, campaign: Campaign, names: Sequence[str], *, reason: str = "") -> int:
         """discovered -> assessed for the named machines (the fleet diagnostic's verdict)."""
