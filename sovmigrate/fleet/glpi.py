@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sovmigrate.errors import UsageError
-from sovmigrate.fleet.model import UNKNOWN, Controller, Machine, Software
+from sovmigrate.fleet.model import UNKNOWN, Controller, Machine, Software, remember
 from sovmigrate.fleet.model import shared_controller as _controller
 from sovmigrate.fleet.model import shared_software as _software
 
@@ -150,8 +150,7 @@ def _identity(doc: Mapping[str, Any], hardware: Mapping[str, Any], source: str) 
 # Devices and installations as the agent wrote them -> the shared Controller (None: not a PCI
 # device) or Software. Across a fleet the same few thousand raw entries repeat ~1.5 million
 # times: looking the raw strings up skips the strip, intern and tuple work for all but the
-# first. Bounded so a long-lived process cannot grow.
-_RAW_MAX = 200_000
+# first (bounded: ``remember``).
 _raw_controllers: dict[tuple[str, ...], Controller | None] = {}
 _raw_softwares: dict[tuple[Any, Any, Any], tuple[Software, tuple[str, str]] | None] = {}
 
@@ -187,9 +186,7 @@ def _controllers(items: list[Mapping[str, Any]], source: str) -> tuple[Controlle
                         intern(pciclass.strip().lower()),
                         intern(kind.strip()),
                     )
-                if len(known) >= _RAW_MAX:
-                    known.clear()
-                known[raw] = shared
+                remember(known, raw, shared)
             if shared is not None:
                 found.append(shared)
             continue
@@ -242,12 +239,10 @@ def _new_software(
             name, publisher, _text(version, source, f"content.softwares[{i}].version")
         )
         entry = (software, (software.name, software.publisher))
-    if len(_raw_softwares) >= _RAW_MAX:
-        _raw_softwares.clear()
     # Same raw values, same outcome: remembered, unless unhashable (a list or object in a
     # field not read, for an installation without title).
     with contextlib.suppress(TypeError):
-        _raw_softwares[raw] = entry
+        remember(_raw_softwares, raw, entry)
     return entry
 
 

@@ -41,36 +41,26 @@ _softwares: dict[tuple[Any, ...], Software] = {}
 _controllers: dict[tuple[Any, ...], Controller] = {}
 
 
+def remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    """``cache[key] = value``, the cache emptied first when full (``_SHARED_MAX`` entries): the
+    fleet caches share objects across machines, and a long-lived process must not grow."""
+    if len(cache) >= _SHARED_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def shared_software(*fields: Any) -> Software:
-    found = _softwares.get(fields)
-    if found is None:
-        if len(_softwares) >= _SHARED_MAX:
-            _softwares.clear()
-        found = _softwares[fields] = Software._make(fields)
-    return found
+    return _softwares.get(fields) or remember(_softwares, fields, Software._make(fields))
 
 
 def shared_controller(*fields: Any) -> Controller:
-    found = _controllers.get(fields)
-    if found is None:
-        if len(_controllers) >= _SHARED_MAX:
-            _controllers.clear()
-        found = _controllers[fields] = Controller._make(fields)
-    return found
+    return _controllers.get(fields) or remember(_controllers, fields, Controller._make(fields))
 
 
 def _shared(cache: dict[tuple[Any, ...], Any], make: Any, items: Any) -> tuple[Any, ...]:
-    out = []
     get = cache.get
-    for item in items:
-        key = tuple(item)
-        found = get(key)
-        if found is None:
-            if len(cache) >= _SHARED_MAX:
-                cache.clear()
-            found = cache[key] = make(key)
-        out.append(found)
-    return tuple(out)
+    return tuple(get(key) or remember(cache, key, make(key)) for key in map(tuple, items))
 
 
 # The JSON text of each shared Software/Controller, so a fleet's facts encode each title once.
@@ -78,16 +68,9 @@ _fragments: dict[tuple[Any, ...], str] = {}
 
 
 def _json_list(items: tuple[tuple[Any, ...], ...]) -> str:
-    out = []
     get = _fragments.get
-    for item in items:
-        text = get(item)
-        if text is None:
-            if len(_fragments) >= _SHARED_MAX:
-                _fragments.clear()
-            text = _fragments[item] = json.dumps(item)
-        out.append(text)
-    return f"[{', '.join(out)}]"
+    texts = [get(item) or remember(_fragments, item, json.dumps(item)) for item in items]
+    return f"[{', '.join(texts)}]"
 
 
 @dataclass(slots=True)
