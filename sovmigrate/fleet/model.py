@@ -117,22 +117,14 @@ class Machine:
         data["extra"] = dict(self.extra)
         return data  # named tuples and tuples serialise as JSON lists
 
-    def facts_json(self, **more: Any) -> str:
-        """``json.dumps(to_facts() | more)``, a third of the time on a fleet (``facts_tail``)."""
-        encoded = {k: json.dumps(v, default=str) for k, v in more.items()}
-        return (
-            f'{{"key": {json.dumps(self.key)}, "name": {json.dumps(self.name)}, '
-            f"{self.facts_tail(encoded)}"
-        )
-
     def facts_tail(self, encoded: dict[str, str]) -> str:
         """The facts JSON after its opening ``{"key": .., "name": .., ``, ``encoded`` (more
         members, already JSON text) at the end.
 
-        The import encodes this part where it parses (fleet/prepare.py) and adds the key and
-        name, which the merge of duplicates may still change. The installations and devices
-        are most of the text and repeat across machines: their encodings are cached
-        (``_fragments``) and joined instead of encoded machine by machine.
+        The import encodes this part where it parses and adds the key and name, which the
+        merge of duplicates may still change (``fleet/prepare.py``, ``Prepared.facts_json``).
+        The installations and devices are most of the text and repeat across machines: their
+        encodings are cached (``_fragments``) and joined instead of encoded one by one.
         """
         data = {name: getattr(self, name) for name in _TAIL_FIELDS}
         data["extra"] = self.extra

@@ -33,7 +33,7 @@ class Prepared:
     inventory_date: str
     site: str
     status: str  # the readiness verdict's
-    facts_tail: str  # Machine.facts_json without its opening '{"key": .., "name": .., '
+    facts_tail: str  # Machine.facts_tail: the facts JSON after '{"key": .., "name": .., '
     summary_tail: str  # the summary without its opening '{"key": .., '
 
     def facts_json(self) -> str:

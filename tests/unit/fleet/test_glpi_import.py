@@ -115,18 +115,26 @@ def test_no_inventory_and_missing_path_are_usage_errors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", sorted(p.name for p in GOOD.glob("*.json")))
 def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
-    """The facts text the import stores (encoded with cached fragments) is the machine's
-    facts, and decodes back into an equal machine."""
+    """The facts text the import stores (encoded with cached fragments, key and name added
+    after the merge) is the machine's facts and verdict, and decodes back into an equal
+    machine."""
+    from sovmigrate.assess.config import load_config
+    from sovmigrate.fleet import prepare
     from sovmigrate.fleet.model import Machine
 
     m = _one(name)
-    verdict = {"status": "ready", "reasons": [{"code": "firmware-unknown", "level": "info"}]}
-    text = m.facts_json(readiness=verdict)
-    m.facts_json(readiness=verdict)  # the second time from the fragment cache
-    assert text == m.facts_json(readiness=verdict)
-    data = json.loads(text)
+    prepare.start(load_config(None))
+    first = prepare.prepare(m)
+    again = prepare.prepare(m)  # the second time from the fragment cache
+    assert again.facts_json() == first.facts_json()
+    data = json.loads(first.facts_json())
+    verdict = prepare.assessor_for(load_config(None)).assess(m).to_json()
     assert data == json.loads(json.dumps({**m.to_facts(), "readiness": verdict}))
     assert Machine.from_facts(data) == m
+    first.name, first.key = "RENAMED-01", "k-merged"  # what the merge and naming may change
+    renamed = json.loads(first.facts_json())
+    assert (renamed["name"], renamed["key"]) == ("RENAMED-01", "k-merged")
+    assert json.loads(first.summary_json())["key"] == "k-merged"
 
 
 def test_worker_processes_prepare_the_same_machines(tmp_path: Path) -> None:
