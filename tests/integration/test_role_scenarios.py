@@ -40,7 +40,15 @@ def _molecule_test(role: str) -> None:
     if os.geteuid() != 0:
         pytest.skip("lab machines need root (systemd-nspawn)")
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # No colour and wide lines: molecule wraps a failed task's message to the terminal width,
+    # and the report below must carry all of it.
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "NO_COLOR": "1",
+        "ANSIBLE_NOCOLOR": "1",
+        "COLUMNS": "400",
+    }
     result = subprocess.run(
         [str(bin_dir / "molecule"), "test"],
         cwd=ROOT / "roles" / role,
@@ -51,11 +59,20 @@ def _molecule_test(role: str) -> None:
         check=False,
     )
     output = result.stdout + result.stderr
-    # The failing task's own lines first: the tail alone may not reach back to them.
-    failures = [line for line in output.splitlines() if "fatal:" in line or "FAILED!" in line]
     assert result.returncode == 0, (
-        f"molecule test failed for {role}:\n" + "\n".join(failures[:20]) + "\n" + output[-6000:]
+        f"molecule test failed for {role}:\n" + _failed_tasks(output) + "\n" + output[-6000:]
     )
+
+
+def _failed_tasks(output: str) -> str:
+    """Each failed task's header and whole message: the tail alone may not reach back to them."""
+    lines = output.splitlines()
+    picked: list[str] = []
+    for i, line in enumerate(lines):
+        if "fatal:" in line or "FAILED!" in line:
+            task = next((t for t in reversed(lines[:i]) if "TASK [" in t), "")
+            picked += [task, *lines[i : i + 12], ""]
+    return "\n".join(picked[:200])
 
 
 @pytest.mark.integration

@@ -27,8 +27,8 @@ def test_paris_time_zone(host):
     assert "Time zone: Europe/Paris" in host.run("timedatectl status").stdout
 
 
-def test_hostname_from_inventory(host):
-    name = host.ansible.get_variables()["inventory_hostname"]
+def test_hostname_is_the_configured_one(host):
+    name = host.ansible.get_variables()["inventory_hostname"] + "-poste"
     assert host.run("hostname").stdout.strip() == name
     assert host.file("/etc/hostname").content_string.strip() == name
     assert host.run("getent hosts %s.lab.example", name).stdout.split()[0] == "127.0.1.1"
