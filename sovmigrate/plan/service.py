@@ -2,8 +2,9 @@
 
 Re-planning replaces the waves of the previous plan that have not started; machines already in a
 started wave (or in a wave someone created by hand) keep it and are left out of the new plan.
-The inventories are written first into a hidden directory, the store update is one
-transaction, and the inventories are then put in place in one directory rename; a refused
+The inventories are written into a hidden directory (by a child process, for a large plan,
+while the store is updated), the store update is one transaction that commits only once they
+are written, and the inventories are then put in place in one directory rename; a refused
 store update leaves the previous inventories as they were.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.service import Context, planning_view
-from sovmigrate.plan.inventory import publish_inventories, stage_inventories
+from sovmigrate.plan.inventory import publish_inventories, start_staging
 from sovmigrate.plan.planner import Plan, PlanSettings, plan_waves
 from sovmigrate.state import Store, bulk
 
@@ -56,11 +57,14 @@ def _make_plan(store: Store, ctx: Context, inventories: Path, start: dt.date | N
             wave.name = f"{base}-r{n}"
         taken.add(wave.name)
     machines = {m.name: m for m, _ in free}
-    staged = stage_inventories(inventories, ctx.campaign.name, plan, machines)
+    staging = start_staging(inventories, ctx.campaign.name, plan, machines)
     try:
-        _record(store, ctx, plan, sorted(ours - started))
+        with store.db.transaction():
+            _record(store, ctx, plan, sorted(ours - started))
+            # Inside the transaction: inventories that could not be written roll it back.
+            staged = staging.wait()
     except BaseException:
-        staged.discard()
+        staging.discard()
         raise
     directory = publish_inventories(staged)
     return PlanResult(plan, directory, len(rows) - len(free))
