@@ -3,10 +3,11 @@
 Parsing, assessing and encoding a machine's facts are the import's cost. Done in the process
 that parsed the inventory (a worker, for a large fleet), the parent receives a few strings per
 machine instead of a whole ``Machine`` to unpickle: identity for the merge of duplicates, the
-verdict's status, and the facts as JSON text without their ``key`` and ``name``, which the
-merge of duplicates and the naming of hosts may still change (``Prepared.facts_json``), and the
-machine's summary: what the wave planner reads (``PLAN_FIELDS`` and the verdict), stored in its
-own column so that planning 80,000 machines does not decode their facts.
+verdict's status, and the facts as JSON text, made with the parsed ``key`` and ``name`` (the
+merge of duplicates and the naming of hosts may still change them: ``Prepared.facts_json``
+then mends the text's head), and the machine's summary: what the wave planner reads
+(``PLAN_FIELDS`` and the verdict), stored in its own column so that planning 80,000 machines
+does not decode their facts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from sovmigrate.fleet.model import Machine
 PLAN_FIELDS = ("site", "department", "manufacturer", "model", "user_data_gb")
 
 
+def _facts_head(key: str, name: str) -> str:
+    return f'{{"key": {json.dumps(key)}, "name": {json.dumps(name)}, '
+
+
+def _summary_head(key: str) -> str:
+    return f'{{"key": {json.dumps(key)}, '
+
+
 @dataclass(slots=True)
 class Prepared:
     key: str
@@ -33,16 +42,23 @@ class Prepared:
     inventory_date: str
     site: str
     status: str  # the readiness verdict's
-    facts_tail: str  # Machine.facts_tail: the facts JSON after '{"key": .., "name": .., '
-    summary_tail: str  # the summary without its opening '{"key": .., '
+    facts: str  # the facts JSON, made with the key and name as parsed
+    summary: str  # the summary JSON, made with the key as parsed
+    parsed_key: str
+    parsed_name: str
 
     def facts_json(self) -> str:
-        return (
-            f'{{"key": {json.dumps(self.key)}, "name": {json.dumps(self.name)}, {self.facts_tail}'
-        )
+        """The facts, with the key and name the merge and the naming gave (most keep theirs:
+        the text made in the worker is then taken as it is)."""
+        if self.key == self.parsed_key and self.name == self.parsed_name:
+            return self.facts
+        old = len(_facts_head(self.parsed_key, self.parsed_name))
+        return _facts_head(self.key, self.name) + self.facts[old:]
 
     def summary_json(self) -> str:
-        return f'{{"key": {json.dumps(self.key)}, {self.summary_tail}'
+        if self.key == self.parsed_key:
+            return self.summary
+        return _summary_head(self.key) + self.summary[len(_summary_head(self.parsed_key)) :]
 
 
 def assessor_for(config: CampaignConfig) -> Assessor:
@@ -65,14 +81,17 @@ def prepare(machine: Machine) -> Prepared:
     verdict = _assessor.assess(machine)
     readiness = json.dumps(verdict.to_json())  # once, for the facts and the summary
     summary = json.dumps({field: getattr(machine, field) for field in PLAN_FIELDS})
+    key, name = machine.key, machine.name
     return Prepared(
-        machine.key,
-        machine.name,
+        key,
+        name,
         machine.uuid,
         machine.deviceid,
         machine.inventory_date,
         machine.site,
         verdict.status,
-        machine.facts_tail({"readiness": readiness}),
-        f'{summary[1:-1]}, "readiness": {readiness}}}',
+        _facts_head(key, name) + machine.facts_tail({"readiness": readiness}),
+        f'{_summary_head(key)}{summary[1:-1]}, "readiness": {readiness}}}',
+        key,
+        name,
     )

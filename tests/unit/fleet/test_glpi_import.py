@@ -134,7 +134,9 @@ def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
     first.name, first.key = "RENAMED-01", "k-merged"  # what the merge and naming may change
     renamed = json.loads(first.facts_json())
     assert (renamed["name"], renamed["key"]) == ("RENAMED-01", "k-merged")
-    assert json.loads(first.summary_json())["key"] == "k-merged"
+    assert {**renamed, "name": m.name, "key": m.key} == data
+    summary = json.loads(first.summary_json())
+    assert summary["key"] == "k-merged" and summary["readiness"] == data["readiness"]
 
 
 def test_worker_processes_prepare_the_same_machines(tmp_path: Path) -> None:
