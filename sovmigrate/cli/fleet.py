@@ -193,6 +193,3 @@ def plan_cmd(
         f"{len(plan.blocked)} blocked left out; {result.kept} kept in started or manual waves; "
         f"inventories in {result.inventories}"
     )
-
-
-COMMANDS = (fleet, diagnose, plan_cmd)

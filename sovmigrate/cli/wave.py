@@ -355,6 +355,3 @@ def report(
 
         write(output, text)
         click.echo(str(output))
-
-
-COMMANDS = (wave, status, history, report)

@@ -125,11 +125,13 @@ def resolve(words: tuple[str, ...]) -> tuple[list[str], list[click.Command]]:
         command = chain[-1]
         if not isinstance(command, click.Group) or word.startswith("-") or _placeholder(word):
             break
-        sub = command.commands.get(word)
+        context = click.Context(command)
+        sub = command.get_command(context, word)
         if sub is None:
+            names = ", ".join(command.list_commands(context))
             raise AssertionError(
                 f"`{' '.join(['sovmigrate', *path, word])}`: no such command "
-                f"(commands of `{' '.join(['sovmigrate', *path])}`: {', '.join(command.commands)})"
+                f"(commands of `{' '.join(['sovmigrate', *path])}`: {names})"
             )
         path.append(word)
         chain.append(sub)
