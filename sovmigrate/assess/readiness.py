@@ -56,36 +56,14 @@ class Assessment:
     rules: str = ""  # the Assessor.fingerprint it was made with
 
     def to_json(self) -> dict[str, Any]:
-        """What the store keeps (facts.readiness); ``from_json`` reads it back."""
+        """What the store keeps in the facts (``readiness``); the planner reads its own
+        positional copy (``fleet/prepare.py``, ``read_summary``)."""
         return {
             "status": self.status,
             "reasons": [{"code": r.code, "level": r.level, **dict(r.params)} for r in self.reasons],
             "transfer_hours": self.transfer_hours,
             "rules": self.rules,
         }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Assessment:
-        """A stored verdict: status, reasons and transfer time (no catalogue matches)."""
-        reasons = []
-        for r in data.get("reasons", ()):
-            if len(r) == 2:  # most reasons have no parameters: one shared Reason each
-                reason = _PLAIN.get((r["code"], r["level"]))
-                if reason is None:
-                    reason = _PLAIN[r["code"], r["level"]] = Reason(r["code"], r["level"])
-            else:
-                params = tuple((k, v) for k, v in r.items() if k != "code" and k != "level")
-                reason = Reason(r["code"], r["level"], params)
-            reasons.append(reason)
-        return cls(
-            data["status"],
-            tuple(reasons),
-            transfer_hours=float(data.get("transfer_hours", 0.0)),
-            rules=str(data.get("rules", "")),
-        )
-
-
-_PLAIN: dict[tuple[str, str], Reason] = {}
 
 
 class Assessor:

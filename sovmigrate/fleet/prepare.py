@@ -6,23 +6,28 @@ machine instead of a whole ``Machine`` to unpickle: identity for the merge of du
 verdict's status, and the facts as JSON text, made with the parsed ``key`` and ``name`` (the
 merge of duplicates and the naming of hosts may still change them: ``Prepared.facts_json``
 then mends the text's head), and the machine's summary: what the wave planner reads
-(``PLAN_FIELDS`` and the verdict), stored in its own column so that planning 80,000 machines
-does not decode their facts.
+(``encode_summary``), stored in its own column so that planning 80,000 machines does not
+decode their facts.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sovmigrate.assess.catalogue import load_catalogue
 from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import default_pci_table
-from sovmigrate.assess.readiness import Assessor
+from sovmigrate.assess.readiness import Assessment, Assessor, Reason
 from sovmigrate.fleet.model import Machine
 
-# The facts the planner and the wave inventories read, besides the name and the key.
-PLAN_FIELDS = ("site", "department", "manufacturer", "model", "user_data_gb")
+# The summary: what the planner and the wave inventories read of a machine, positional (a JSON
+# array decodes in half the time of the same fields as an object: 80,000 summaries, 0.27 s
+# instead of 0.58 s), ``rules`` being the ``Assessor.fingerprint`` of the verdict:
+# [key, site, department, manufacturer, model, user_data_gb, status, reasons, hours, rules]
+# with each reason [code, level] or [code, level, {parameter: value}].
+_SUMMARY_LENGTH = 10
 
 
 def _facts_head(key: str, name: str) -> str:
@@ -30,7 +35,7 @@ def _facts_head(key: str, name: str) -> str:
 
 
 def _summary_head(key: str) -> str:
-    return f'{{"key": {json.dumps(key)}, '
+    return f"[{json.dumps(key)}, "
 
 
 @dataclass(slots=True)
@@ -43,7 +48,7 @@ class Prepared:
     site: str
     status: str  # the readiness verdict's
     facts: str  # the facts JSON, made with the key and name as parsed
-    summary: str  # the summary JSON, made with the key as parsed
+    summary: str  # the summary JSON (``encode_summary``), made with the key as parsed
     parsed_key: str
     parsed_name: str
 
@@ -79,8 +84,7 @@ def start(config: CampaignConfig) -> None:
 def prepare(machine: Machine) -> Prepared:
     assert _assessor is not None, "prepare.start(config) first"
     verdict = _assessor.assess(machine)
-    readiness = json.dumps(verdict.to_json())  # once, for the facts and the summary
-    summary = json.dumps({field: getattr(machine, field) for field in PLAN_FIELDS})
+    readiness = json.dumps(verdict.to_json())
     key, name = machine.key, machine.name
     return Prepared(
         key,
@@ -91,7 +95,60 @@ def prepare(machine: Machine) -> Prepared:
         machine.site,
         verdict.status,
         _facts_head(key, name) + machine.facts_tail({"readiness": readiness}),
-        f'{_summary_head(key)}{summary[1:-1]}, "readiness": {readiness}}}',
+        encode_summary(machine, verdict),
         key,
         name,
     )
+
+
+def encode_summary(machine: Machine, verdict: Assessment) -> str:
+    reasons = [
+        [r.code, r.level, dict(r.params)] if r.params else [r.code, r.level]
+        for r in verdict.reasons
+    ]
+    return json.dumps(
+        [
+            machine.key,
+            machine.site,
+            machine.department,
+            machine.manufacturer,
+            machine.model,
+            machine.user_data_gb,
+            verdict.status,
+            reasons,
+            verdict.transfer_hours,
+            verdict.rules,
+        ]
+    )
+
+
+# Most reasons carry no parameter: one shared Reason for each (code, level).
+_plain_reasons: dict[tuple[str, str], Reason] = {}
+
+
+def read_summary(name: str, data: Any, fingerprint: str) -> tuple[Machine, Assessment] | None:
+    """The machine (what the planner reads of it) and the verdict of a decoded summary; None
+    when the verdict must be made again: made with other rules (``fingerprint``), or stored
+    in another form."""
+    if type(data) is not list or len(data) != _SUMMARY_LENGTH or data[9] != fingerprint:
+        return None
+    key, site, department, manufacturer, model, data_gb, status, reasons, hours, rules = data
+    found = []
+    for reason in reasons:
+        if len(reason) == 2:
+            shared = _plain_reasons.get((reason[0], reason[1]))
+            if shared is None:
+                shared = _plain_reasons[reason[0], reason[1]] = Reason(reason[0], reason[1])
+            found.append(shared)
+        else:
+            found.append(Reason(reason[0], reason[1], tuple(reason[2].items())))
+    machine = Machine(
+        key=key,
+        name=name,
+        site=site,
+        department=department,
+        manufacturer=manufacturer,
+        model=model,
+        user_data_gb=data_gb,
+    )
+    return machine, Assessment(status, tuple(found), transfer_hours=float(hours), rules=rules)

@@ -19,7 +19,7 @@ from sovmigrate.assess.readiness import Assessment, Assessor
 from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.importer import prepare_fleet
 from sovmigrate.fleet.model import Machine
-from sovmigrate.fleet.prepare import Prepared, assessor_for
+from sovmigrate.fleet.prepare import Prepared, assessor_for, read_summary
 from sovmigrate.state import Campaign, MachineRecord, Store, bulk
 
 DEFAULT_INVENTORIES = Path("inventories")
@@ -165,9 +165,9 @@ def planning_view(store: Store, ctx: Context) -> list[tuple[Machine, Assessment,
     """``assessed`` as the planner needs it, without re-assessing what need not be.
 
     A machine whose stored verdict was made with today's rules (same ``Assessor.fingerprint``)
-    keeps it, and is read from its summary (``fleet/prepare.py``: name, key, ``PLAN_FIELDS``
-    and the verdict), not from its facts. The others (rules changed since the import, machines
-    stored another way) are decoded whole and re-assessed. On 80,000 machines decoding and
+    keeps it, and is read from its summary (``fleet/prepare.py``: ``read_summary``), not from
+    its facts. The others (rules changed since the import, machines stored another way) are
+    decoded whole and re-assessed. On 80,000 machines decoding and
     re-assessing was most of the plan's time. Both ways plan the same
     (tests/unit/fleet/test_fleet_commands.py).
     """
@@ -176,22 +176,12 @@ def planning_view(store: Store, ctx: Context) -> list[tuple[Machine, Assessment,
     stale: dict[str, int] = {}  # name -> index in out
     with paused_gc():
         for name, state, wave, summary in bulk.machine_summaries(store, ctx.campaign):
-            data = json.loads(summary) if summary else {}
-            readiness = data.get("readiness") or {}
-            if readiness.get("rules") != fingerprint:
+            found = read_summary(name, json.loads(summary) if summary else None, fingerprint)
+            if found is None:
                 stale[name] = len(out)
                 out.append(None)
                 continue
-            machine = Machine(
-                key=data["key"],
-                name=name,
-                site=data["site"],
-                department=data["department"],
-                manufacturer=data["manufacturer"],
-                model=data["model"],
-                user_data_gb=data["user_data_gb"],
-            )
-            out.append((machine, Assessment.from_json(readiness), wave, state))
+            out.append((*found, wave, state))
         if stale:
             for row in store.machines(ctx.campaign, names=list(stale)):
                 machine = Machine.from_facts(row.facts)

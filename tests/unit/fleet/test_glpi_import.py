@@ -135,8 +135,17 @@ def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
     renamed = json.loads(first.facts_json())
     assert (renamed["name"], renamed["key"]) == ("RENAMED-01", "k-merged")
     assert {**renamed, "name": m.name, "key": m.key} == data
-    summary = json.loads(first.summary_json())
-    assert summary["key"] == "k-merged" and summary["readiness"] == data["readiness"]
+    stored = prepare.read_summary("RENAMED-01", json.loads(first.summary_json()), verdict["rules"])
+    assert stored is not None
+    light, stored_verdict = stored
+    assert (light.key, light.name, light.site, light.hardware_model, light.user_data_gb) == (
+        "k-merged",
+        "RENAMED-01",
+        m.site,
+        m.hardware_model,
+        m.user_data_gb,
+    )
+    assert stored_verdict.to_json() == verdict
 
 
 def test_worker_processes_prepare_the_same_machines(tmp_path: Path) -> None:
