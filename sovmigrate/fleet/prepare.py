@@ -126,12 +126,22 @@ def encode_summary(machine: Machine, verdict: Assessment) -> str:
 _plain_reasons: dict[tuple[str, str], Reason] = {}
 
 
-def read_summary(name: str, data: Any, fingerprint: str) -> tuple[Machine, Assessment] | None:
-    """The machine (what the planner reads of it) and the verdict of a decoded summary; None
-    when the verdict must be made again: made with other rules (``fingerprint``), or stored
-    in another form."""
-    if type(data) is not list or len(data) != _SUMMARY_LENGTH or data[9] != fingerprint:
+def read_summary(
+    name: str, text: str | None, fingerprint: str
+) -> tuple[Machine, Assessment] | None:
+    """The machine (what the planner reads of it) and the verdict of a stored summary; None
+    when the verdict must be made again: made with other rules (``fingerprint``), stored in
+    another form, or damaged."""
+    try:
+        data = json.loads(text) if text else None
+        if type(data) is not list or len(data) != _SUMMARY_LENGTH or data[9] != fingerprint:
+            return None
+        return _read(name, data)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
+
+
+def _read(name: str, data: list[Any]) -> tuple[Machine, Assessment]:
     key, site, department, manufacturer, model, data_gb, status, reasons, hours, rules = data
     found = []
     for reason in reasons:

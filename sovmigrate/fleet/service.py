@@ -8,7 +8,6 @@ and marked assessed, or nothing is written at all.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,16 +166,15 @@ def planning_view(store: Store, ctx: Context) -> list[tuple[Machine, Assessment,
     A machine whose stored verdict was made with today's rules (same ``Assessor.fingerprint``)
     keeps it, and is read from its summary (``fleet/prepare.py``: ``read_summary``), not from
     its facts. The others (rules changed since the import, machines stored another way) are
-    decoded whole and re-assessed. On 80,000 machines decoding and
-    re-assessing was most of the plan's time. Both ways plan the same
-    (tests/unit/fleet/test_fleet_commands.py).
+    decoded whole and re-assessed. On 80,000 machines decoding and re-assessing was most of
+    the plan's time. Both ways plan the same (tests/unit/fleet/test_fleet_commands.py).
     """
     fingerprint = ctx.assessor.fingerprint
     out: list[tuple[Machine, Assessment, str | None, str] | None] = []
     stale: dict[str, int] = {}  # name -> index in out
     with paused_gc():
         for name, state, wave, summary in bulk.machine_summaries(store, ctx.campaign):
-            found = read_summary(name, json.loads(summary) if summary else None, fingerprint)
+            found = read_summary(name, summary, fingerprint)
             if found is None:
                 stale[name] = len(out)
                 out.append(None)

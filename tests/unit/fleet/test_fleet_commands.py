@@ -258,20 +258,23 @@ def test_a_plan_the_store_refuses_leaves_the_previous_inventories(
 
 
 def test_summaries_of_another_form_are_assessed_again(tmp_path: Path) -> None:
-    """A summary stored in an older form (a JSON object), empty, or not a summary at all, is
-    not trusted: that machine is decoded from its facts and assessed again."""
+    """A summary stored in an older form (a JSON object), empty, damaged or not a summary at
+    all, is not trusted: that machine is decoded from its facts and assessed again."""
     from sovmigrate.fleet.service import assessed, context, import_fleet, planning_view
+    from sovmigrate.lab.fleetgen import write_fleet
     from sovmigrate.state import open_store
 
+    write_fleet(tmp_path / "glpi", 40, seed=3)
     inventories = tmp_path / "inventories"
     with open_store(tmp_path / "state.db") as store:
-        import_fleet(store, "c9", [DATA / "good"], inventories=inventories)
+        import_fleet(store, "c9", [tmp_path / "glpi"], inventories=inventories)
         ctx = context(store, "c9", inventories=inventories, config=None)
         names = sorted(m.name for m in store.machines(ctx.campaign))
         old = '{"key": "k", "site": "X", "readiness": {"status": "ready", "rules": "%s"}}'
-        for name, summary in zip(
-            names, [old % ctx.assessor.fingerprint, None, "[]", '["k"]'], strict=False
-        ):
+        damaged = json.dumps(["k", "X", "", "", "", 1.0, "ready", 7, 0.0, ctx.assessor.fingerprint])
+        others = [old % ctx.assessor.fingerprint, None, "[]", '["k"]', "{not json", damaged]
+        assert len(names) >= len(others)
+        for name, summary in zip(names, others, strict=False):
             store.db.execute("UPDATE machines SET summary = ? WHERE name = ?", (summary, name))
         light, full = planning_view(store, ctx), assessed(store, ctx)
     expected = [(m.name, m.site, a.status, a.reasons) for m, a, _, _ in full]

@@ -135,7 +135,7 @@ def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
     renamed = json.loads(first.facts_json())
     assert (renamed["name"], renamed["key"]) == ("RENAMED-01", "k-merged")
     assert {**renamed, "name": m.name, "key": m.key} == data
-    stored = prepare.read_summary("RENAMED-01", json.loads(first.summary_json()), verdict["rules"])
+    stored = prepare.read_summary("RENAMED-01", first.summary_json(), verdict["rules"])
     assert stored is not None
     light, stored_verdict = stored
     assert (light.key, light.name, light.site, light.hardware_model, light.user_data_gb) == (
