@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.errors import UsageError
 from sovmigrate.fleet import prepare
+from sovmigrate.fleet.cpus import usable_cpus
 from sovmigrate.fleet.csvfmt import parse_csv
 from sovmigrate.fleet.glpi import InvalidInventory, parse_glpi
 from sovmigrate.fleet.model import Machine
@@ -99,8 +99,8 @@ def pool_size(files: int) -> int:
     On 2 cores two workers import 80,000 files in about half the time (benchmarks/fleet.py);
     the parent only merges and writes what they send, a few strings per machine.
     """
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if files < PARALLEL_FROM or not cpus or cpus < 2:
+    cpus = usable_cpus()
+    if files < PARALLEL_FROM or cpus < 2:
         return 1
     return min(4, cpus)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sovmigrate.errors import EnvironmentProblem, SovmigrateError
+from sovmigrate.fleet.cpus import usable_cpus
 from sovmigrate.fleet.model import Machine
 from sovmigrate.plan.planner import Plan
 
@@ -141,8 +142,7 @@ def start_staging(root: Path, campaign: str, plan: Plan, machines: dict[str, Mac
     target = root / campaign / "waves"
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = StagedInventories(Path(tempfile.mkdtemp(prefix=".waves-", dir=target.parent)), target)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if len(machines) < CONCURRENT_FROM or (cpus or 1) < 2:
+    if len(machines) < CONCURRENT_FROM or usable_cpus() < 2:
         try:
             _write_waves(staged.directory, campaign, plan, machines)
         except BaseException:

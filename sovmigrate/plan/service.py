@@ -71,25 +71,24 @@ def _make_plan(store: Store, ctx: Context, inventories: Path, start: dt.date | N
 
 
 def _record(store: Store, ctx: Context, plan: Plan, replaced: list[str]) -> None:
-    """The plan's waves in the store, in place of ``replaced`` (one transaction)."""
+    """The plan's waves in the store, in place of ``replaced``, in the caller's transaction."""
     # Set-based: Store.delete_wave/create_wave per wave decode the members' facts each time,
     # which dominated a plan of 80,000 machines in ~2,700 waves.
-    with store.db.transaction():
-        bulk.delete_waves(store, ctx.campaign, replaced, actor="plan")
-        bulk.create_waves(
-            store,
-            ctx.campaign,
-            [
-                bulk.NewWave(
-                    wave.name,
-                    wave.members,
-                    planned_for=wave.start.isoformat(),
-                    description=f"{PLAN_MARK}: {wave.site} {wave.start} -> {wave.end}",
-                )
-                for wave in plan.waves
-            ],
-            actor="plan",
-        )
+    bulk.delete_waves(store, ctx.campaign, replaced, actor="plan")
+    bulk.create_waves(
+        store,
+        ctx.campaign,
+        [
+            bulk.NewWave(
+                wave.name,
+                wave.members,
+                planned_for=wave.start.isoformat(),
+                description=f"{PLAN_MARK}: {wave.site} {wave.start} -> {wave.end}",
+            )
+            for wave in plan.waves
+        ],
+        actor="plan",
+    )
 
 
 def stored_waves(store: Store, ctx: Context) -> list[tuple[str, str, list[str]]]:
