@@ -212,6 +212,23 @@ def test_second_capture_adds_no_data_and_runs_on_debian_python(
     assert second - first < first // 100  # only snapshots and trees, no file data twice
 
 
+def _wait_until_group_gone(pgid: int, timeout: float = 60.0) -> None:
+    """Wait until every process of the killed group has been reaped.
+
+    The killed restic is not our child: until init reaps it (or while it sits in an fsync on a
+    slow disk), its pid exists, so its lock is not stale yet and the next capture rightly keeps
+    it. The technician's re-run comes minutes later; the test's comes at once.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process group {pgid} still alive {timeout:.0f} s after SIGKILL")
+
+
 def test_killed_capture_then_new_capture_ends_verified(
     small_disk: tuple[Path, DiskDescription], password: Path, tmp_path: Path
 ) -> None:
@@ -243,6 +260,7 @@ def test_killed_capture_then_new_capture_ends_verified(
     assert any((store / "data").glob("*/*")), "the capture finished or never started uploading"
     os.killpg(proc.pid, 9)  # the CLI and its restic, mid-backup
     proc.wait()
+    _wait_until_group_gone(proc.pid)
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     restic = ResticStore(str(store), password)
