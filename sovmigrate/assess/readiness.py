@@ -55,16 +55,6 @@ class Assessment:
     extra: dict[str, Any] = field(default_factory=dict)
     rules: str = ""  # the Assessor.fingerprint it was made with
 
-    def to_json(self) -> dict[str, Any]:
-        """What the store keeps in the facts (``readiness``); the planner reads its own
-        positional copy (``fleet/prepare.py``, ``read_summary``)."""
-        return {
-            "status": self.status,
-            "reasons": [{"code": r.code, "level": r.level, **dict(r.params)} for r in self.reasons],
-            "transfer_hours": self.transfer_hours,
-            "rules": self.rules,
-        }
-
 
 class Assessor:
     """Assesses machines against one campaign's rules, catalogue and kernel driver table."""

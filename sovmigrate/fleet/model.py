@@ -117,9 +117,8 @@ class Machine:
         data["extra"] = dict(self.extra)
         return data  # named tuples and tuples serialise as JSON lists
 
-    def facts_tail(self, encoded: dict[str, str]) -> str:
-        """The facts JSON after its opening ``{"key": .., "name": .., ``, ``encoded`` (more
-        members, already JSON text) at the end.
+    def facts_tail(self) -> str:
+        """The facts JSON after its opening ``{"key": .., "name": .., ``.
 
         The import encodes this part where it parses and adds the key and name, which the
         merge of duplicates may still change (``fleet/prepare.py``, ``Prepared.facts_json``).
@@ -129,10 +128,9 @@ class Machine:
         data = {name: getattr(self, name) for name in _TAIL_FIELDS}
         data["extra"] = self.extra
         head = json.dumps(data, default=str)
-        more = "".join(f", {json.dumps(k)}: {v}" for k, v in encoded.items())
         return (
             f'{head[1:-1]}, "softwares": {_json_list(self.softwares)}, '
-            f'"controllers": {_json_list(self.controllers)}{more}}}'
+            f'"controllers": {_json_list(self.controllers)}}}'
         )
 
     @classmethod
