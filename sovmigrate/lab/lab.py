@@ -283,13 +283,18 @@ class Lab:
                 f"{rec.name!r}; pick another name"
             )
         self.log(f"{rec.name}: booting")
-        disk.mount(self.paths, rec)
+        new = None
+        # The mount is inside: an interrupt that lands once mount(2) has begun must still
+        # unmount (seen in CI-like runs: 2 in 100 Ctrl-C right after the "booting" line).
         try:
+            disk.mount(self.paths, rec)
             new = machine.boot(self.paths, rec)  # stops its own nspawn if interrupted
             save_run(self.paths, rec.name, new)
             network.wait_link(rec.link, lambda: machine.is_alive(self.paths, rec.name, new))
             network.setup_host_side(rec, self._tag(rec))
         except BaseException:
+            if new is not None:
+                save_run(self.paths, rec.name, new)  # interrupted before it was saved: stop it
             self._stop(rec, machine.QUICK_STOP)
             raise
         return new

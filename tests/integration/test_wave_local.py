@@ -137,8 +137,14 @@ def test_sigkill_during_reinstall_never_wipes_twice(db: str, tmp_path: Path) -> 
     seed(db, ["d1"])
     proc = start_driver(db, tmp_path, reinstall_sleep=30)
     try:
+        # The stage's row is committed before the reinstaller writes its first line: kill
+        # only once both are there, or the count below finds no reinstall at all.
         wait_for(
-            lambda: ("d1", "reinstall", "running") in runs_by_result(db), what="reinstall started"
+            lambda: (
+                ("d1", "reinstall", "running") in runs_by_result(db)
+                and stage_counts(tmp_path, "d1").get("reinstall") == 1
+            ),
+            what="reinstall started",
         )
         proc.send_signal(signal.SIGKILL)
     finally:

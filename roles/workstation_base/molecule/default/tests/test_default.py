@@ -1,11 +1,24 @@
 """What a technician checks on a workstation_base machine, from inside it (testinfra over SSH)."""
 
+import time
+
+
+def _status(host, command):
+    """``localectl``/``timedatectl`` output. Both ask a D-Bus service that starts on demand and
+    exits when idle: a call that meets it while it exits fails, so a failure is tried again."""
+    for _ in range(3):
+        result = host.run(command)
+        if result.rc == 0:
+            return result.stdout
+        time.sleep(1)
+    raise AssertionError(f"{command} failed {result.rc}: {result.stderr}")
+
 
 def test_french_locale_generated_and_default(host):
     available = host.run("locale -a").stdout.split()
     assert "fr_FR.utf8" in available
     assert "en_US.utf8" in available
-    status = host.run("localectl status").stdout
+    status = _status(host, "localectl status")
     assert "LANG=fr_FR.UTF-8" in status
     # A login shell gets it through PAM (/etc/default/locale).
     assert host.run("su - root -c 'echo $LANG'").stdout.strip() == "fr_FR.UTF-8"
@@ -13,7 +26,7 @@ def test_french_locale_generated_and_default(host):
 
 
 def test_french_keyboard_for_console_and_x11(host):
-    status = host.run("localectl status").stdout
+    status = _status(host, "localectl status")
     assert "X11 Layout: fr" in status
     # Debian's console takes its keymap from /etc/default/keyboard (console-setup), not KEYMAP=.
     assert 'XKBLAYOUT="fr"' in host.file("/etc/default/keyboard").content_string
@@ -24,7 +37,7 @@ def test_paris_time_zone(host):
     assert host.file("/etc/timezone").content_string.strip() == "Europe/Paris"
     assert host.file("/etc/localtime").linked_to == "/usr/share/zoneinfo/Europe/Paris"
     assert host.run("date +%Z -d 2026-07-01").stdout.strip() == "CEST"
-    assert "Time zone: Europe/Paris" in host.run("timedatectl status").stdout
+    assert "Time zone: Europe/Paris" in _status(host, "timedatectl status")
 
 
 def test_hostname_is_the_configured_one(host):
