@@ -16,12 +16,19 @@ pytestmark = pytest.mark.integration
 NAMES = ["labint1", "labint2"]
 
 
+def _sigint_at_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_interrupted_up_then_up_again():
     leftovers = [n for n in NAMES if (lab_dir() / "machines" / n).exists()]
     if leftovers:  # `lab destroy` with no name destroys every machine of the lab
         cli("destroy", *leftovers)
     env = dict(os.environ, SOVMIGRATE_LAB_DIR=str(lab_dir()))
     # Its own process group, like a shell's foreground job: Ctrl-C reaches the whole group.
+    # A foreground job also has SIGINT at its default even when the tests run as a background
+    # job (a shell without job control starts those with SIGINT ignored, and an ignored signal
+    # stays ignored across exec: the CLI would then never see the Ctrl-C).
     proc = subprocess.Popen(
         [sys.executable, "-m", "sovmigrate", "lab", "up", *NAMES],
         stdin=subprocess.DEVNULL,
@@ -30,6 +37,7 @@ def test_interrupted_up_then_up_again():
         text=True,
         env=env,
         start_new_session=True,
+        preexec_fn=_sigint_at_default,
     )
     seen = []
     assert proc.stderr is not None
