@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sovmigrate.errors import EnvironmentProblem, OperationFailed, SovmigrateError, UsageError
-from sovmigrate.userstate import manifest_store, placement, restore_fs, xdg
+from sovmigrate.userstate import identity, manifest_store, placement, restore_fs, xdg
 from sovmigrate.userstate.manifest import Manifest
 from sovmigrate.userstate.placement import Placement
 from sovmigrate.userstate.store import ResticStore
@@ -72,6 +72,19 @@ def linux_user(name: str, home: Path | None = None) -> LinuxUser:
     if not where.is_dir():
         raise UsageError(f"the home of {name} does not exist: {where}")
     return LinuxUser(entry.pw_name, entry.pw_uid, entry.pw_gid, where)
+
+
+def _receiver(req: Request, m: Manifest) -> LinuxUser:
+    """The account whose home receives ``m``: the target login, or root's technician-only
+    place for a SID that resolves to no account (nothing is given to anyone else)."""
+    if req.unresolved:
+        if not m.sid:
+            raise UsageError("only a user's profile can be unresolved, not the drive data")
+        place = identity.unresolved_place(m.host, m.sid)
+        return LinuxUser("root", 0, 0, place)
+    if req.create_home and req.home is None:
+        identity.ensure_home(req.to_user, req.home_umask)
+    return linux_user(req.to_user, req.home)
 
 
 def _xdg_relative(user: LinuxUser, locale: str | None) -> dict[str, PurePosixPath]:
@@ -194,6 +207,12 @@ class Request:
     verify_only: bool = False
     apply_settings: bool = True
     manifest: Path | None = None  # a manifest file instead of the one kept in the store
+    # A directory account's home is made as its first login would make it (identity.py).
+    create_home: bool = False
+    home_umask: str = identity.DEFAULT_UMASK
+    # The SID resolves to no account: restore, verified, into a technician-only place.
+    unresolved: bool = False
+    account: str = ""  # "directory" or "local": what the plan said, kept in the result
 
 
 def _manifest(store: ResticStore, req: Request) -> Manifest:
@@ -210,8 +229,8 @@ def _manifest(store: ResticStore, req: Request) -> Manifest:
 
 def restore(store: ResticStore, req: Request, log: Log | None = None) -> Outcome:
     say = log or (lambda _m: None)
-    user = linux_user(req.to_user, req.home)
     m = _manifest(store, req)
+    user = _receiver(req, m)
     if m.entries and (m.snapshot is None or not m.verified):
         raise OperationFailed(f"the capture of {m.name or 'drive data'} was never verified")
     plan = placement.plan(m, _xdg_relative(user, req.locale))
@@ -234,7 +253,7 @@ def restore(store: ResticStore, req: Request, log: Log | None = None) -> Outcome
             shutil.rmtree(staging, ignore_errors=True)
     outcome.mismatches = verify(user, placed, hashes)
     outcome.verified = not outcome.mismatches
-    if not req.verify_only and outcome.verified and req.apply_settings:
+    if not req.verify_only and outcome.verified and req.apply_settings and not req.unresolved:
         from sovmigrate.userstate.settings_apply import apply_all
 
         outcome.settings = apply_all(outcome)

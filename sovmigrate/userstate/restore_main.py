@@ -18,9 +18,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from sovmigrate.errors import SovmigrateError
+from sovmigrate.errors import SovmigrateError, UsageError
+from sovmigrate.userstate import identity, manifest_store
 from sovmigrate.userstate import manifest as manifest_io
-from sovmigrate.userstate import manifest_store
 from sovmigrate.userstate import report as report_mod
 from sovmigrate.userstate.restore import Outcome, Request, restore
 from sovmigrate.userstate.store import ResticStore
@@ -35,18 +35,24 @@ def login_for(windows_name: str) -> str:
     return login[:32]
 
 
-def result_of(o: Outcome) -> dict[str, Any]:
+def result_of(o: Outcome, req: Request | None = None) -> dict[str, Any]:
     """The JSON result of one restore (CLI ``--format json``, role facts: docs/restore.md)."""
+    unresolved = bool(req and req.unresolved)
     return {
         "host": o.manifest.host,
         "user": o.manifest.sid or manifest_store.DRIVE,
         "name": o.manifest.name,
-        "linux_user": o.user.name,
+        "linux_user": "" if unresolved else o.user.name,
+        "account": "unresolved" if unresolved else (req.account if req else ""),
+        "kept_in": str(o.user.home) if unresolved else "",
+        # The data of an unresolved SID is verified where it is kept, but nobody received it:
+        # the restore of that profile is not done.
+        "ok": o.verified and not unresolved,
         "verified": o.verified,
         "files": len(o.placed),
         "bytes": sum(p.placement.entry.size for p in o.placed),
         "snapshot": o.snapshot,
-        "reason": None if o.verified else "; ".join(o.mismatches[:5]),
+        "reason": _reason(o, unresolved),
         "changed": o.changed,
         "written": o.written,
         "collisions": sum(1 for p in o.placed if p.path != p.placement.target),
@@ -55,11 +61,61 @@ def result_of(o: Outcome) -> dict[str, Any]:
     }
 
 
+def _reason(o: Outcome, unresolved: bool) -> str | None:
+    if not o.verified:
+        return "; ".join(o.mismatches[:5])
+    if unresolved:
+        return (
+            f"SID {o.manifest.sid} ({o.manifest.name}) resolves to no account on this machine: "
+            f"its {len(o.placed)} files are kept, verified, in {o.user.home} (root only); "
+            "map it with user_state_restore_user_map or restore the account, then run again"
+        )
+    return None
+
+
 def run_restore(store: ResticStore, req: Request, log: Any = None) -> dict[str, Any]:
     outcome = restore(store, req, log=log)
     if not req.verify_only:
         report_mod.write(outcome)
-    return result_of(outcome)
+    return result_of(outcome, req)
+
+
+def plan(
+    store: ResticStore,
+    host: str,
+    *,
+    users: list[str],
+    user_map: dict[str, str],
+    drive_data_user: str,
+    directory_domains: set[str],
+    resolver: identity.Resolver | None = None,
+) -> list[dict[str, str]]:
+    """Who goes where, for every user captured for ``host`` (the restore role's plan)."""
+    captured = [
+        c
+        for c in manifest_store.captured(store, host)
+        if not c.name or not users or c.name in users or c.sid in users
+    ]
+    profiles = [(c.sid, c.name) for c in captured if c.name]
+    assigned = identity.assign(
+        profiles,
+        {c.sid: login_for(c.name) for c in captured if c.name},
+        user_map,
+        resolver or identity.system_resolver(),
+        directory_domains,
+    )
+    out = [a.as_dict() for a in assigned]
+    if drive_data_user and any(not c.name for c in captured):
+        out.append(
+            {
+                "user": manifest_store.DRIVE,
+                "name": "drive data",
+                "kind": "local",
+                "login": drive_data_user,
+                "reason": "",
+            }
+        )
+    return out
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,6 +132,18 @@ def _parser() -> argparse.ArgumentParser:
     res.add_argument("--manifest", type=Path)
     res.add_argument("--verify-only", action="store_true")
     res.add_argument("--no-settings", action="store_true")
+    res.add_argument("--create-home", action="store_true", help="make a missing home")
+    res.add_argument("--umask", default=identity.DEFAULT_UMASK)
+    res.add_argument("--account", default="", help="directory or local (for the report)")
+    res.add_argument("--unresolved", action="store_true", help="keep for a technician")
+    pln = sub.add_parser("plan", help="which account receives each captured user (JSON)")
+    pln.add_argument("--store", required=True)
+    pln.add_argument("--password-file", required=True, type=Path)
+    pln.add_argument("--host", required=True)
+    pln.add_argument("--users", default="[]", help="JSON list of names or SIDs")
+    pln.add_argument("--user-map", default="{}", help="JSON object name or SID -> login")
+    pln.add_argument("--drive-data-user", default="")
+    pln.add_argument("--directory-domain", action="append", default=[], help="domain SID")
     lst = sub.add_parser("list", help="users captured for a host (JSON)")
     lst.add_argument("--store", required=True)
     lst.add_argument("--password-file", required=True, type=Path)
@@ -104,6 +172,16 @@ def _save(store: ResticStore, path: Path) -> dict[str, Any]:
     return {"saved": saved, "changed": saved > 0}
 
 
+def _json_arg(text: str, kind: type, flag: str) -> Any:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{flag}: not JSON ({exc.msg})") from None
+    if not isinstance(value, kind):
+        raise UsageError(f"{flag}: expected a JSON {kind.__name__}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -117,6 +195,15 @@ def main(argv: list[str] | None = None) -> int:
         store = ResticStore(args.store, args.password_file)
         if args.command == "save-manifests":
             out = _save(store, args.manifest)
+        elif args.command == "plan":
+            out = plan(
+                store,
+                args.host,
+                users=_json_arg(args.users, list, "--users"),
+                user_map=_json_arg(args.user_map, dict, "--user-map"),
+                drive_data_user=args.drive_data_user,
+                directory_domains=set(args.directory_domain),
+            )
         elif args.command == "list":
             out = [
                 {
@@ -137,10 +224,14 @@ def main(argv: list[str] | None = None) -> int:
                 verify_only=args.verify_only,
                 apply_settings=not args.no_settings,
                 manifest=args.manifest,
+                create_home=args.create_home,
+                home_umask=args.umask,
+                account=args.account,
+                unresolved=args.unresolved,
             )
             out = run_restore(store, req, log=lambda m: print(m, file=sys.stderr))
         print(json.dumps(out, indent=1, ensure_ascii=False))
-        if args.command == "restore" and not out["verified"]:
+        if args.command == "restore" and not out["ok"]:
             return 1
         return 0
     except SovmigrateError as exc:
