@@ -16,6 +16,7 @@ from sovmigrate.lab.windisk.description import (
     UserDescription,
     UserSettings,
 )
+from sovmigrate.lab.windisk.domain import Domain, DomainAccount
 from sovmigrate.lab.windisk.plan import plan_disk
 from sovmigrate.lab.windisk.writer import content_sha256, write_plan
 
@@ -27,6 +28,8 @@ __all__ = [
     "DEFECTS",
     "VARIANTS",
     "DiskDescription",
+    "Domain",
+    "DomainAccount",
     "FileExpectation",
     "KnownFolder",
     "UserDescription",
@@ -48,19 +51,21 @@ def build_windows_disk(
     *,
     huge_file: bool = True,
     defect: str = "",
+    directory: Domain | None = None,
 ) -> DiskDescription:
     """Build an NTFS image at ``path``; ``size_knob`` is the bulk of documents in bytes.
 
     ``huge_file`` adds a sparse file over 4 GiB (costs hashing time at capture, not disk).
     ``defect`` breaks the disk for bad-input tests: a corrupt SOFTWARE hive, no SOFTWARE
-    hive, or the second user's profile directory missing.
+    hive, or the second user's profile directory missing. ``directory`` makes the disk of a
+    domain-joined PC: a profile per directory account (its SID) and one local account.
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}")
     if defect not in DEFECTS:
         raise ValueError(f"defect must be one of {DEFECTS}")
     path = Path(path)
-    plan = plan_disk(seed, size_knob, huge_file)
+    plan = plan_disk(seed, size_knob, huge_file, directory)
     image_size = max(96 << 20, int(size_knob * 1.3) + (96 << 20))
     ntfs.make_image(path, image_size)
     write_plan(path, plan, hibernated=variant == "hibernated", defect=defect)

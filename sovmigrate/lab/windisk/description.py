@@ -41,6 +41,7 @@ class UserDescription:
     sid: str
     profile: str  # volume-relative ("Users/alice")
     profile_image_path: str  # as in ProfileList
+    domain: str = ""  # NetBIOS domain of a directory account; "" for a local account
     known_folders: dict[str, KnownFolder] = field(default_factory=dict)
     settings: UserSettings = field(default_factory=UserSettings)
 

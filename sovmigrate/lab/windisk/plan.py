@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from sovmigrate.lab.windisk.description import KnownFolder, UserDescription, UserSettings
+from sovmigrate.lab.windisk.domain import Domain
 
 DOWNLOADS = "{374DE290-123F-4565-9164-39C4925E467B}"
 STANDARD_FOLDERS = {
@@ -86,11 +87,26 @@ def _bulk(seed: int, user: str, root: str, budget: int) -> list[FileSpec]:
     return files
 
 
-def plan_disk(seed: int, bulk_bytes: int, huge_file: bool) -> DiskPlan:
+def plan_disk(
+    seed: int, bulk_bytes: int, huge_file: bool, directory: Domain | None = None
+) -> DiskPlan:
+    """Users, hives and files of one disk; with ``directory``, the PC was joined to it.
+
+    A joined PC keeps one local account (the first user, machine SID) beside a profile per
+    directory account, each in the folder Windows names after the logon name.
+    """
     rng = random.Random(seed)
     count = rng.randint(3, 4)
     names = rng.sample(_NAMES, count)
-    domain = [rng.randint(10**8, 10**9 - 1) for _ in range(3)]
+    machine = [rng.randint(10**8, 10**9 - 1) for _ in range(3)]
+    accounts: list[tuple[str, str, str]] = []  # (name, SID, NetBIOS domain)
+    if directory is None:
+        for i, name in enumerate(names):
+            accounts.append((name, "S-1-5-21-{}-{}-{}-{}".format(*machine, 1001 + i), ""))
+    else:
+        accounts.append((names[0], "S-1-5-21-{}-{}-{}-1001".format(*machine), ""))
+        accounts += [(a.login, a.sid, directory.netbios) for a in directory.accounts]
+        count = len(accounts)
     software: dict[str, dict[str, tuple[int, object]]] = {}
     profile_list = "Microsoft\\Windows NT\\CurrentVersion\\ProfileList"
     system = {
@@ -105,17 +121,21 @@ def plan_disk(seed: int, bulk_bytes: int, huge_file: bool) -> DiskPlan:
     ntuser: dict[str, dict[str, dict[str, tuple[int, object]]]] = {}
     files: list[FileSpec] = []
     skipped = list(system)
-    for i, name in enumerate(names):
-        sid = "S-1-5-21-{}-{}-{}-{}".format(*domain, 1001 + i)
+    for i, (name, sid, netbios) in enumerate(accounts):
         # The first user's name is not ASCII; a user is named after the profile folder.
         name = name if i else f"{name.split('.')[0].title()}-Hélène"
         folder = f"Users/{name}"
         win_profile = "C:\\" + folder.replace("/", "\\")
         image_path = win_profile if i != 1 else "%SystemDrive%\\" + folder.replace("/", "\\")
         software[f"{profile_list}\\{sid}"] = {"ProfileImagePath": (2, image_path)}
-        user = UserDescription(name=name, sid=sid, profile=folder, profile_image_path=image_path)
+        user = UserDescription(
+            name=name, sid=sid, profile=folder, profile_image_path=image_path, domain=netbios
+        )
         users.append(user)
-        hive, user_files = _user(rng, seed, i, user, win_profile, bulk_bytes // count, huge_file)
+        share = directory.share if directory and netbios else ""
+        hive, user_files = _user(
+            rng, seed, i, user, win_profile, bulk_bytes // count, huge_file, share
+        )
         ntuser[name] = hive
         files += user_files
     # A stale ".bak" copy of the last user's key, as left by a failed profile load.
@@ -198,14 +218,17 @@ def _user(
     win_profile: str,
     budget: int,
     huge_file: bool,
+    share: str = "",
 ) -> tuple[dict[str, dict[str, tuple[int, object]]], list[FileSpec]]:
     name, prof = user.name, user.profile
     user.known_folders = _folders(i, name, win_profile)
     kf = {k: v.location for k, v in user.known_folders.items()}
     printer = f"\\\\srv-impr-{rng.randint(1, 9)}\\Copieur-{rng.choice(['RDC', '1er', '2e'])}"
     drive = rng.choice("GHMPSZ")
+    unc = f"\\\\srv-fichiers\\{rng.choice(['service', 'projets', 'rh'])}"
     settings = UserSettings(
-        mapped_drives={drive: f"\\\\srv-fichiers\\{rng.choice(['service', 'projets', 'rh'])}"},
+        # A directory user's drive is mapped to the domain's share (the lab DC serves it).
+        mapped_drives={drive: share or unc},
         printers=[printer],
         default_printer=printer,
         wallpaper=f"{win_profile}\\Pictures\\fond d'écran.jpg" if i != 2 else "",
