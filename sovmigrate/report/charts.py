@@ -1,6 +1,6 @@
 """Inline SVG charts: no script, no library, readable printed in black and white.
 
-Stable API (every function returns one ``<svg>`` element as ``str``, to embed with
+Stable API (every function returns one ``<svg>`` element as ``markupsafe.Markup``, to embed with
 ``html.figure``; labels are escaped here):
 
 - ``bar_chart(items, *, title, fmt=None, color=None, width=720) -> str``: horizontal bars,
@@ -25,6 +25,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
+
 from sovmigrate.report.i18n import DEFAULT_LANG, format_date, format_number, gettext
 
 PALETTE = (
@@ -48,22 +50,17 @@ def color(index: int) -> str:
 
 
 def _esc(text: object) -> str:
-    return (
-        str(text)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-    )
+    return str(escape(str(text)))
 
 
 def _default_fmt(value: float) -> str:
     return format_number(value, DEFAULT_LANG)
 
 
-def _svg(width: float, height: float, title: str, inner: str) -> str:
+def _svg(width: float, height: float, title: str, inner: str) -> Markup:
+    # Markup: templates embed the chart as it is (every label in it went through _esc).
     w, h = round(width), round(height)
-    return (
+    return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" '
         f'height="{h}" role="img" font-family="Arial,Helvetica,sans-serif" font-size="12">'
         f"<title>{_esc(title)}</title>"
@@ -76,7 +73,7 @@ def _short(label: str, size: int = 32) -> str:
     return label if len(label) <= size else label[: size - 1] + "…"
 
 
-def _empty(title: str, width: int) -> str:
+def _empty(title: str, width: int) -> Markup:
     msg = gettext("report.no_data")
     return _svg(width, 50, title, f'<text x="0" y="40" fill="#666">{_esc(msg)}</text>')
 
@@ -105,7 +102,7 @@ def bar_chart(
     fmt: Formatter | None = None,
     color: str | None = None,
     width: int = 720,
-) -> str:
+) -> Markup:
     fmt = fmt or _default_fmt
     if not items:
         return _empty(title, width)
@@ -149,7 +146,7 @@ def stacked_bar_chart(
     fmt: Formatter | None = None,
     normalise: bool = False,
     width: int = 720,
-) -> str:
+) -> Markup:
     fmt = fmt or _default_fmt
     if not categories or not series:
         return _empty(title, width)
@@ -190,7 +187,7 @@ def donut_chart(
     fmt: Formatter | None = None,
     hole: float = 0.55,
     width: int = 520,
-) -> str:
+) -> Markup:
     fmt = fmt or _default_fmt
     values = [(label, max(0.0, v)) for label, v in items]
     total = sum(v for _, v in values)
@@ -234,7 +231,7 @@ def line_chart(
     fmt: Formatter | None = None,
     y_max: float | None = None,
     width: int = 720,
-) -> str:
+) -> Markup:
     fmt = fmt or _default_fmt
     if not labels or not series:
         return _empty(title, width)
@@ -284,7 +281,7 @@ def gantt_chart(
     title: str,
     lang: str = DEFAULT_LANG,
     width: int = 960,
-) -> str:
+) -> Markup:
     if not tasks:
         return _empty(title, width)
     first = min(t.start for t in tasks)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +15,7 @@ from sovmigrate.report import (
     html,
 )
 from sovmigrate.report.i18n import Translator
+from sovmigrate.report.templating import csv_document
 
 _STATUS_TONE = {"ready": "ok", "needs-action": "warn", "blocked": "bad"}
 _LEVEL_TONE = {"info": "info", "needs-action": "warn", "blocked": "bad"}
@@ -123,7 +122,7 @@ def _figure(d: Diagnostic, _: Translator) -> str:
         limit=40,
         lang=_.lang,
     )
-    return f'<p class="intro">{html.escape(intro)}</p>' + kpi + html.figure(line) + table
+    return html.intro(intro) + kpi + html.figure(line) + table
 
 
 def _map(d: Diagnostic, _: Translator) -> str:
@@ -197,12 +196,12 @@ def _map(d: Diagnostic, _: Translator) -> str:
         fmt=_.number,
     )
     return (
-        f"<h3>{html.escape(_('diag.by_axis'))}</h3>"
+        html.heading(_("diag.by_axis"))
         + html.figure(axis_chart)
         + axis_table
-        + f"<h3>{html.escape(_('diag.by_jurisdiction'))}</h3>"
+        + html.heading(_("diag.by_jurisdiction"))
         + html.figure(jur)
-        + f"<h3>{html.escape(_('diag.by_publisher'))}</h3>"
+        + html.heading(_("diag.by_publisher"))
         + html.figure(pub_chart)
         + pub_table
     )
@@ -292,30 +291,30 @@ CSV_COLUMNS = (
 def render_csv(
     pairs: Sequence[tuple[Machine, Assessment]], rules: dict[str, Any], lang: str = "fr"
 ) -> str:
-    """One row per machine; UTF-8 with BOM and ``;`` so LibreOffice Calc and Excel open it."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for m, a in pairs:
-        writer.writerow(
-            [
-                m.name,
-                m.site,
-                m.department,
-                m.hardware_model,
-                a.status,
-                " ".join(r.code for r in a.reasons),
-                " | ".join(r.message(rules, lang) for r in a.reasons if r.level != "info"),
-                m.ram_mb,
-                m.disk_gb,
-                m.user_data_gb,
-                a.transfer_hours,
-                sum(1 for e in a.matched if e.dependency),
-                m.source,
-            ]
-        )
-    return out.getvalue()
+    """One row per machine; UTF-8 with BOM and ``;`` so LibreOffice Calc and Excel open it.
+
+    Every cell goes through ``templating.csv_document``: a name or title starting with ``=``,
+    ``+``, ``-`` or ``@`` stays text in a spreadsheet instead of running as a formula.
+    """
+    rows = (
+        [
+            m.name,
+            m.site,
+            m.department,
+            m.hardware_model,
+            a.status,
+            " ".join(r.code for r in a.reasons),
+            " | ".join(r.message(rules, lang) for r in a.reasons if r.level != "info"),
+            m.ram_mb,
+            m.disk_gb,
+            m.user_data_gb,
+            a.transfer_hours,
+            sum(1 for e in a.matched if e.dependency),
+            m.source,
+        ]
+        for m, a in pairs
+    )
+    return csv_document(CSV_COLUMNS, rows)
 
 
 def render_json(d: Diagnostic, *, campaign: str) -> dict[str, Any]:

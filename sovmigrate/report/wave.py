@@ -14,8 +14,9 @@ from xml.etree import ElementTree as ET
 
 from sovmigrate.errors import UsageError
 from sovmigrate.report import charts
-from sovmigrate.report.html import Raw, badge, figure, kpis, page, section, table
+from sovmigrate.report.html import badge
 from sovmigrate.report.i18n import Translator, register
+from sovmigrate.report.templating import render as render_template
 from sovmigrate.state import STAGES, Campaign, Store, Wave
 from sovmigrate.state.pipeline_states import ALL_STATES
 
@@ -198,15 +199,13 @@ def html(data: dict[str, Any], lang: str) -> str:
     states = data["states"]
     stopped = states.get("excluded", 0) + states.get("rolled_back", 0)
     progress = len(data["machines"]) - states.get("done", 0) - states.get("failed", 0) - stopped
-    head = kpis(
-        [
-            (_("wave.machines"), len(data["machines"]), "info"),
-            (_("wave.done"), states.get("done", 0), "ok"),
-            (_("wave.failed"), states.get("failed", 0), "bad" if states.get("failed") else ""),
-            (_("wave.in_progress"), progress, ""),
-            (_("wave.excluded"), stopped, "warn" if stopped else ""),
-        ]
-    )
+    figures = [
+        (_("wave.machines"), len(data["machines"]), "info"),
+        (_("wave.done"), states.get("done", 0), "ok"),
+        (_("wave.failed"), states.get("failed", 0), "bad" if states.get("failed") else ""),
+        (_("wave.in_progress"), progress, ""),
+        (_("wave.excluded"), stopped, "warn" if stopped else ""),
+    ]
     donut = charts.donut_chart(
         [(_(f"wave.state.{k}"), v) for k, v in states.items()], title=_("wave.states")
     )
@@ -244,46 +243,10 @@ def html(data: dict[str, Any], lang: str) -> str:
                 m["reason"],
             ]
         )
-    body = (
-        head
-        + section(
-            _("wave.states"),
-            figure(donut) + figure(bars),
-            anchor="states",
-            intro=_("wave.verifications"),
-        )
-        + section(
-            _("wave.stages"),
-            table(
-                [_("wave.col.stage"), _("wave.col.runs"), _("wave.col.ok"), _("wave.col.avg")],
-                stage_rows,
-                lang=lang,
-            ),
-            anchor="stages",
-        )
-        + section(
-            _("wave.per_machine"),
-            table(
-                [
-                    _("wave.col.name"),
-                    _("wave.col.site"),
-                    _("wave.col.state"),
-                    _("wave.col.stages"),
-                    _("wave.col.users"),
-                    _("wave.col.time"),
-                    _("wave.col.reason"),
-                ],
-                machine_rows,
-                numeric=(5,),
-                lang=lang,
-            ),
-            anchor="machines",
-        )
-    )
-    return page(
-        _("wave.title", wave=data["wave"]),
-        Raw(body),
+    return render_template(
+        "wave.html.j2",
         lang=lang,
+        title=_("wave.title", wave=data["wave"]),
         subtitle=_("wave.subtitle", campaign=data["campaign"]),
         generated=data["generated"],
         nav=[
@@ -291,4 +254,9 @@ def html(data: dict[str, Any], lang: str) -> str:
             ("stages", _("wave.stages")),
             ("machines", _("wave.per_machine")),
         ],
+        figures=figures,
+        donut=donut,
+        bars=bars,
+        stage_rows=stage_rows,
+        machine_rows=machine_rows,
     )
