@@ -3,19 +3,21 @@
 Run on the live system by the ``precheck`` role (and usable alone): the Windows volume is
 found and mountable read-only, not hibernated/dirty, not BitLocker-locked (unless a recovery
 key is given), the user data size is known, the store answers and has room for it, and the
-machine meets the hardware minimums of the Debian target.
+machine meets the hardware minimums of the Debian target; with a directory to join, its domain
+controllers are found and answer, and the clock is within Kerberos' limit of theirs.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sovmigrate.errors import SovmigrateError
 from sovmigrate.userstate.capture import Options, scan_volume
+from sovmigrate.userstate.directory_probe import MAX_SKEW, probe
 from sovmigrate.userstate.source import open_volume
 from sovmigrate.userstate.store import ResticStore
 
@@ -32,11 +34,23 @@ class Limits:
 
 
 @dataclass
+class Directory:
+    """The directory the new workstation will join (empty dns_servers: the machine's own)."""
+
+    realm: str
+    dns_servers: tuple[str, ...] = ()
+    max_skew: int = MAX_SKEW
+
+
+@dataclass
 class Check:
     name: str
     ok: bool
     detail: str = ""
     fix: str = ""
+    # What the reports need to say it in their language (code "precheck.<name>", see
+    # sovmigrate/report/reasons.py); ``detail`` and ``fix`` stay the English raw message.
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def _ram_mib() -> int:
@@ -78,7 +92,9 @@ def _volume(source: Path, limits: Limits, checks: list[Check]) -> int | None:
             checks.append(Check("volume", True, f"{source} mounts read-only"))
             manifests = scan_volume(volume, Options(host=""), hashing=False)
     except SovmigrateError as exc:
-        checks.append(Check("volume", False, str(exc), "give the Windows system volume"))
+        checks.append(
+            Check("volume", False, str(exc), "give the Windows system volume", {"error": str(exc)})
+        )
         return None
     data = sum(m.total_bytes for m in manifests)
     users = sum(1 for m in manifests if m.kind == "user")
@@ -86,11 +102,23 @@ def _volume(source: Path, limits: Limits, checks: list[Check]) -> int | None:
     return data
 
 
-def precheck(source: Path, repo: str, password_file: Path | None, limits: Limits) -> dict[str, Any]:
+def precheck(
+    source: Path,
+    repo: str,
+    password_file: Path | None,
+    limits: Limits,
+    directory: Directory | None = None,
+) -> dict[str, Any]:
     checks: list[Check] = []
     if not source.exists():
         checks.append(
-            Check("volume", False, f"{source}: no such device or image", "attach the disk")
+            Check(
+                "no-volume",
+                False,
+                f"{source}: no such device or image",
+                "attach the disk",
+                {"source": str(source)},
+            )
         )
         data = None
     else:
@@ -102,7 +130,15 @@ def precheck(source: Path, repo: str, password_file: Path | None, limits: Limits
             found = store.exists()
             checks.append(Check("store", True, "repository found" if found else "new repository"))
         except SovmigrateError as exc:
-            checks.append(Check("store", False, str(exc), "check the store address and password"))
+            checks.append(
+                Check(
+                    "store",
+                    False,
+                    str(exc),
+                    "check the store address and password",
+                    {"error": str(exc)},
+                )
+            )
     if free is not None and data is not None:
         need = int(data * STORE_FACTOR)
         checks.append(
@@ -111,18 +147,39 @@ def precheck(source: Path, repo: str, password_file: Path | None, limits: Limits
                 free >= need,
                 f"{free} bytes free, {need} needed",
                 "" if free >= need else "free space on the store or use another one",
+                {"free": free, "need": need},
             )
         )
     ram = _ram_mib()
     ok_ram = ram >= limits.min_ram_mib
-    checks.append(Check("ram", ok_ram, f"{ram} MiB", "" if ok_ram else "add memory"))
+    checks.append(
+        Check(
+            "ram",
+            ok_ram,
+            f"{ram} MiB",
+            "" if ok_ram else "add memory",
+            {"mib": ram, "min_mib": limits.min_ram_mib},
+        )
+    )
     disk = _size(source) if source.exists() else 0
     ok_disk = disk >= limits.min_disk_gib << 30
-    checks.append(Check("disk", ok_disk, f"{disk} bytes", "" if ok_disk else "a larger disk"))
+    checks.append(
+        Check(
+            "disk",
+            ok_disk,
+            f"{disk} bytes",
+            "" if ok_disk else "a larger disk",
+            {"bytes": disk, "min_gib": limits.min_disk_gib},
+        )
+    )
+    if directory is not None:
+        for f in probe(directory.realm, list(directory.dns_servers), directory.max_skew):
+            checks.append(Check(f.name, f.ok, f.detail, f.fix))
     failed = [c for c in checks if not c.ok]
     return {
         "ok": not failed,
         "reason": "; ".join(f"{c.detail}: {c.fix}" for c in failed) or None,
+        "reasons": [{"code": f"precheck.{c.name}", "params": c.params} for c in failed],
         "data_bytes": data,
         "checks": [asdict(c) for c in checks],
     }

@@ -159,6 +159,9 @@ def _parser() -> argparse.ArgumentParser:
     pre.add_argument("--min-ram-mib", type=int, default=0)
     pre.add_argument("--min-disk-gib", type=int, default=0)
     pre.add_argument("--recovery-key-given", action="store_true")
+    pre.add_argument("--directory-realm", default="")
+    pre.add_argument("--dns-server", action="append", default=[])
+    pre.add_argument("--max-clock-skew", type=int, default=300)
     return parser
 
 
@@ -186,10 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "precheck":
-            from sovmigrate.userstate.precheck import Limits, precheck
+            from sovmigrate.userstate.precheck import Directory, Limits, precheck
 
             limits = Limits(args.min_ram_mib, args.min_disk_gib, args.recovery_key_given)
-            out: Any = precheck(args.source, args.store, args.password_file, limits)
+            directory = (
+                Directory(args.directory_realm, tuple(args.dns_server), args.max_clock_skew)
+                if args.directory_realm
+                else None
+            )
+            out: Any = precheck(args.source, args.store, args.password_file, limits, directory)
             print(json.dumps(out, indent=1, ensure_ascii=False))
             return 0 if out["ok"] else 3
         store = ResticStore(args.store, args.password_file)
