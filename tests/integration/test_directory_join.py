@@ -10,6 +10,7 @@ of the runs' artifacts. Join and DC start times are printed (docs/directory.md h
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -20,12 +21,16 @@ import ansible_runner
 import pytest
 
 from sovmigrate.lab import Lab, default_root
-from sovmigrate.lab.samba_dc import REALM, SambaDC
+from sovmigrate.lab.samba_dc import DOMAIN_SID, NETBIOS, REALM, SambaDC
+from sovmigrate.lab.windisk import DiskDescription, Domain, DomainAccount, build_windows_disk
 from sovmigrate.run.options import ensure_ansible_on_path
+from sovmigrate.userstate import manifest as manifest_io
+from sovmigrate.userstate.restore_main import login_for
 
 REPO = Path(__file__).resolve().parents[2]
 DC, WS = "djdc", "djws"
 JOIN_USER = "joinposte"
+STORE_PASSWORD = "store-pw-of-the-directory-test"
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +45,8 @@ class Site:
         self.base, self.lab = base, Lab(root)
         self.dc = SambaDC(self.lab, DC)
         self.runs = 0
+        self.image, self.store = base / "windows.img", base / "store"
+        self.disk: DiskDescription | None = None
 
     def ws(self, command: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -50,46 +57,86 @@ class Site:
             stdin=subprocess.DEVNULL,
         )
 
-    def join(self, password: str, check: bool = False) -> tuple[int, str, dict[str, int]]:
+    def play(
+        self, playbook: Path, extravars: dict[str, Any], secrets: dict[str, str], check: bool
+    ) -> tuple[int, str, dict[str, int], Any]:
         self.runs += 1
         private = self.base / f"runner-{self.runs}"
         private.mkdir()
-        playbook = self.base / "join.yml"
-        playbook.write_text(
-            "- hosts: all\n  gather_facts: true\n  roles:\n    - role: directory_join\n",
-            encoding="utf-8",
-        )
-        secrets = self.base / f"secrets-{self.runs}.yml"
-        secrets.write_text(f"directory_join_password: '{password}'\n", encoding="utf-8")
+        secret_file = self.base / f"secrets-{self.runs}.yml"
+        secret_file.write_text(json.dumps(secrets), encoding="utf-8")
         ensure_ansible_on_path()
         run = ansible_runner.run(
             private_data_dir=str(private),
             playbook=str(playbook),
             inventory=str(self.lab.paths.inventory),
             limit=WS,
-            extravars={
-                "directory_join_realm": REALM,
-                "directory_join_user": JOIN_USER,
-                "directory_join_dns_servers": [self.dc.address],
-                "directory_join_check_user": "agent.un",
-                "directory_join_sudo_groups": ["admins-poste"],
-            },
-            cmdline=f"-e @{secrets}" + (" --check --diff" if check else ""),
+            extravars=extravars,
+            # Secrets as -e @file, as the orchestrator passes them: never in extravars.
+            cmdline=f"-e @{secret_file}" + (" --check --diff" if check else ""),
             envvars={
                 "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
                 "ANSIBLE_ROLES_PATH": str(REPO / "roles"),
+                "PYTHONPATH": str(REPO),
             },
             quiet=True,
         )
         stdout = run.stdout.read()
-        for secret in self.dc.passwords.values():
+        for secret in [*self.dc.passwords.values(), STORE_PASSWORD]:
             assert secret not in stdout
             leaked = subprocess.run(
                 ["grep", "-rlF", secret, str(private)], capture_output=True, text=True
             ).stdout
             assert leaked == "", f"a password is in {leaked}"
         stats = (run.stats or {}).get("changed", {})
-        return run.rc, stdout, {"changed": int(stats.get(WS, 0))}
+        return run.rc, stdout, {"changed": int(stats.get(WS, 0))}, run
+
+    def join(self, password: str, check: bool = False) -> tuple[int, str, dict[str, int]]:
+        playbook = self.base / "join.yml"
+        playbook.write_text(
+            "- hosts: all\n  gather_facts: true\n  roles:\n    - role: directory_join\n",
+            encoding="utf-8",
+        )
+        extravars = {
+            "directory_join_realm": REALM,
+            "directory_join_user": JOIN_USER,
+            "directory_join_dns_servers": [self.dc.address],
+            "directory_join_check_user": "agent.un",
+            "directory_join_sudo_groups": ["admins-poste"],
+        }
+        secrets = {"directory_join_password": password}
+        rc, stdout, stats, _ = self.play(playbook, extravars, secrets, check)
+        return rc, stdout, stats
+
+    def stage(self, name: str, extravars: dict[str, Any]) -> Any:
+        """A stage playbook of the repository; the run, asserted successful."""
+        extravars = {
+            "precheck_store": "/srv/store",
+            "precheck_min_disk_gib": 0,
+            "precheck_min_ram_mib": 256,
+            "user_state_capture_store": "/srv/store",
+            "user_state_capture_manifest_dir": str(self.base / "manifests"),
+            "user_state_restore_store": "/srv/store",
+            "user_state_restore_report_dir": str(self.base / "reports"),
+            **extravars,
+        }
+        secrets = {
+            "precheck_store_password": STORE_PASSWORD,
+            "user_state_capture_store_password": STORE_PASSWORD,
+            "user_state_restore_store_password": STORE_PASSWORD,
+        }
+        rc, stdout, _, run = self.play(
+            REPO / "playbooks" / f"{name}.yml", extravars, secrets, False
+        )
+        assert rc == 0, stdout[-4000:]
+        return run
+
+
+def _stats(run: Any, key: str) -> dict[str, Any]:
+    for event in run.events:
+        if event.get("event") == "playbook_on_stats":
+            return dict((event["event_data"].get("artifact_data") or {}).get(key, {}))
+    return {}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +144,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
     if os.geteuid() != 0:
         pytest.skip("lab machines need root (systemd-nspawn)")
     s = Site(tmp_path_factory.mktemp("djsite"))
-    s.lab.up([DC, WS])
+    s.lab.up([DC])
     start = time.monotonic()
     s.dc.provision()
     s.dc.sh("samba-tool group add admins-poste >/dev/null")
@@ -108,8 +155,52 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
     print(
         f"\nlab DC: installed, provisioned and answering LDAP in {time.monotonic() - start:.1f} s"
     )
+    # The agents' PC: a domain-joined Windows disk whose profiles are the DC's own SIDs.
+    directory = Domain(
+        NETBIOS,
+        tuple(DomainAccount(login, s.dc.sids[login]) for login in ("agent.un", "agent.deux")),
+        share=f"\\\\{DC}.{REALM.lower()}\\partage",
+    )
+    s.disk = build_windows_disk(
+        s.image, seed=31, size_knob=600_000, huge_file=False, directory=directory
+    )
+    s.store.mkdir()
+    s.lab.up(
+        [WS],
+        binds=[
+            f"--bind={s.store}:/srv/store",
+            f"--bind-ro={s.image}:/srv/windows.img",
+            "--bind=/dev/fuse",
+        ],
+    )
     yield s
     s.lab.destroy([DC, WS])
+
+
+def test_precheck_finds_the_dc_and_the_capture_keeps_every_profile(site: Site) -> None:
+    pre = site.stage(
+        "precheck",
+        {"precheck_directory_realm": REALM, "precheck_directory_dns_servers": [site.dc.address]},
+    )
+    verdict = _stats(pre, "sovmigrate_precheck")[WS]
+    assert verdict["ok"] is True, verdict
+    checks = {c["name"]: c["ok"] for c in pre_checks(pre)}
+    assert checks["directory-dns"] and checks["directory-kerberos"] and checks["directory-clock"]
+    captured = _stats(
+        site.stage("capture", {"user_state_capture_wave": "w1"}), "sovmigrate_capture"
+    )
+    assert site.disk is not None
+    assert {u.sid for u in site.disk.users} <= set(captured[WS])
+    assert all(v["verified"] for v in captured[WS].values())
+
+
+def pre_checks(run: Any) -> list[dict[str, Any]]:
+    for event in run.events:
+        res = (event.get("event_data") or {}).get("res") or {}
+        facts = res.get("ansible_facts") or {}
+        if "sovmigrate_result" in facts:
+            return list(facts["sovmigrate_result"].get("checks", []))
+    return []
 
 
 def test_a_wrong_join_password_is_refused_naming_the_cause(site: Site) -> None:
@@ -155,3 +246,40 @@ def test_a_second_run_changes_nothing_and_check_mode_is_clean(site: Site) -> Non
     assert rc == 0 and stats["changed"] == 0, stdout[-3000:]
     rc, stdout, stats = site.join(site.dc.passwords[JOIN_USER], check=True)
     assert rc == 0 and stats["changed"] == 0, stdout[-3000:]
+
+
+def test_profiles_land_in_their_directory_accounts(site: Site) -> None:
+    assert site.disk is not None
+    local = next(u for u in site.disk.users if not u.domain)
+    run = site.stage(
+        "restore",
+        {
+            "user_state_restore_directory_domains": [DOMAIN_SID],
+            "user_state_restore_drive_data_user": login_for(local.name),
+        },
+    )
+    verdict = _stats(run, "sovmigrate_restore")[WS]
+    manifests = manifest_io.read(site.base / "manifests" / f"{WS}.json")
+    for m in manifests:
+        v = verdict[m.sid or "drive"]
+        assert v["verified"] is True and v["reason"] is None, v
+        if not m.name:
+            continue
+        report = json.loads((site.base / "reports" / WS / f"rapport-{m.sid}.json").read_text())
+        login = report["linux_user"]
+        user = next(u for u in site.disk.users if u.sid == m.sid)
+        if user.domain:
+            # The directory account of that SID, as SSSD names it, and no local twin.
+            assert login == user.name
+            assert site.ws(f"getent -s files passwd {login}").returncode != 0
+        else:
+            assert login == login_for(user.name)
+            assert site.ws(f"getent -s files passwd {login}").returncode == 0
+        uid_gid = site.ws(f"id -u {login}; id -g {login}").stdout.split()
+        owners = site.ws(f"find /home/{login} -type f -printf '%U:%G %p\\n'").stdout
+        hashes = site.ws(f"find /home/{login} -type f -print0 | xargs -0 -r sha256sum").stdout
+        wrong = [ln for ln in owners.splitlines() if not ln.startswith(":".join(uid_gid) + " ")]
+        assert wrong == [], wrong[:5]
+        present = {line.split()[0] for line in hashes.splitlines()}
+        missing = [e.sha256 for e in m.entries if e.sha256 not in present]
+        assert missing == [], (login, len(missing))
