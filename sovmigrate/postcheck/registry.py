@@ -35,6 +35,7 @@ ROLES = (
     "workstation_apps",
     "interministerial_suite",
     "hardening",
+    "directory_join",
 )
 
 

@@ -64,6 +64,27 @@ register(
         "wave.col.ok": {"fr": "Réussies", "en": "Succeeded"},
         "wave.col.avg": {"fr": "Durée moyenne (s)", "en": "Average time (s)"},
         "wave.stages": {"fr": "Étapes", "en": "Stages"},
+        "wave.accounts": {"fr": "Comptes restaurés", "en": "Restored accounts"},
+        "wave.accounts.intro": {
+            "fr": "Le compte Linux qui a reçu chaque profil Windows : le compte de l'annuaire "
+            "du même SID, ou un compte local pour un compte local de Windows.",
+            "en": "The Linux account that received each Windows profile: the directory account "
+            "of the same SID, or a local account for a local Windows account.",
+        },
+        "wave.col.windows_user": {"fr": "Profil Windows", "en": "Windows profile"},
+        "wave.col.sid": {"fr": "SID", "en": "SID"},
+        "wave.col.account": {"fr": "Compte Linux", "en": "Linux account"},
+        "wave.col.kind": {"fr": "Origine du compte", "en": "Account from"},
+        "wave.col.files": {"fr": "Fichiers", "en": "Files"},
+        "wave.col.verified": {"fr": "Vérifié", "en": "Verified"},
+        "wave.kind.directory": {"fr": "annuaire", "en": "directory"},
+        "wave.kind.local": {"fr": "local", "en": "local"},
+        "wave.kind.unresolved": {
+            "fr": "non résolu (données conservées pour un technicien)",
+            "en": "unresolved (data kept for a technician)",
+        },
+        "wave.yes": {"fr": "oui", "en": "yes"},
+        "wave.no": {"fr": "non", "en": "no"},
         "wave.verifications": {
             "fr": "Chaque poste migré a une capture vérifiée de chaque utilisateur et une "
             "restauration vérifiée contre le manifeste.",
@@ -112,7 +133,17 @@ def collect(store: Store, campaign: Campaign, wave: Wave) -> dict[str, Any]:
                     for v in capture
                 ],
                 "restore": [
-                    {"user": v.user, "verified": v.verified, "files": v.files, "bytes": v.bytes}
+                    {
+                        "user": v.user,
+                        "verified": v.verified,
+                        "files": v.files,
+                        "bytes": v.bytes,
+                        # Which account received the profile: the directory's, a local one,
+                        # or none (an unresolved SID, kept for a technician).
+                        "windows_name": str(v.detail.get("name") or ""),
+                        "linux_user": str(v.detail.get("linux_user") or ""),
+                        "account": str(v.detail.get("account") or ""),
+                    }
                     for v in restore
                 ],
             }
@@ -243,6 +274,20 @@ def html(data: dict[str, Any], lang: str) -> str:
                 m["reason"],
             ]
         )
+    account_rows = [
+        [
+            m["name"],
+            u["windows_name"],
+            u["user"],
+            u["linux_user"],
+            _(f"wave.kind.{u['account']}") if u["account"] else "",
+            u["files"],
+            badge(_("wave.yes"), "ok") if u["verified"] else badge(_("wave.no"), "bad"),
+        ]
+        for m in data["machines"]
+        for u in m["restore"]
+        if u["windows_name"]
+    ]
     return render_template(
         "wave.html.j2",
         lang=lang,
@@ -253,10 +298,12 @@ def html(data: dict[str, Any], lang: str) -> str:
             ("states", _("wave.states")),
             ("stages", _("wave.stages")),
             ("machines", _("wave.per_machine")),
+            ("accounts", _("wave.accounts")),
         ],
         figures=figures,
         donut=donut,
         bars=bars,
         stage_rows=stage_rows,
         machine_rows=machine_rows,
+        account_rows=account_rows,
     )

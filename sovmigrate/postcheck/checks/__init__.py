@@ -1,5 +1,5 @@
 """Importing this package registers every check (one module per role)."""
 
-from . import apps, base, desktop, hardening, suite
+from . import apps, base, desktop, directory, hardening, suite
 
-__all__ = ["apps", "base", "desktop", "hardening", "suite"]
+__all__ = ["apps", "base", "desktop", "directory", "hardening", "suite"]
