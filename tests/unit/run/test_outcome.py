@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sovmigrate.run.options import RunOptions
-from sovmigrate.run.playbook import _event_mode, outcome_from
+from sovmigrate.run.playbook import _event_mode
+from sovmigrate.run.recorder import outcome_from
 
 
 def test_users_become_verifications() -> None:
