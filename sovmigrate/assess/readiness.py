@@ -17,7 +17,7 @@ from sovmigrate import __version__
 from sovmigrate.assess.catalogue import Catalogue, Entry
 from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import PciTable
-from sovmigrate.fleet.model import UNKNOWN, Controller, Machine
+from sovmigrate.fleet.model import APPLICATION, UNKNOWN, Controller, Machine
 
 READY, NEEDS_ACTION, BLOCKED = "ready", "needs-action", "blocked"
 STATUSES = (READY, NEEDS_ACTION, BLOCKED)
@@ -145,6 +145,9 @@ class Assessor:
     def _software(
         self, m: Machine, found: list[Reason]
     ) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
+        """Catalogue entries of the installations (and of the antivirus products and remote
+        tools the inventory lists apart, each entry once), and the user's titles it does not
+        know: system components, updates and Store packages are not the user's software."""
         matched: list[Entry] = []
         unmatched: list[str] = []
         blocking: list[str] = []
@@ -152,11 +155,18 @@ class Assessor:
         for s in m.softwares:
             entry = match(s.name, s.publisher)
             if entry is None:
-                unmatched.append(s.name)
+                if s.kind == APPLICATION:
+                    unmatched.append(s.name)
                 continue
             matched.append(entry)
             if entry.blocks and entry.name not in blocking:
                 blocking.append(entry.name)
+        for s in (*m.antivirus, *m.remote_mgmt):
+            entry = match(s.name, s.publisher)
+            if entry is None:
+                unmatched.append(s.name)
+            elif entry not in matched:
+                matched.append(entry)
         if blocking:
             self._reason(found, "software-windows-only", titles=", ".join(blocking))
         return tuple(matched), tuple(unmatched)

@@ -17,16 +17,21 @@ The site and department come from the agent's tag (``--tag``, top-level ``tag`` 
 
 from __future__ import annotations
 
-import contextlib
 import re
-import sys
 from collections.abc import Mapping
 from typing import Any
 
-from sovmigrate.errors import UsageError
-from sovmigrate.fleet.model import UNKNOWN, Controller, Machine, Software, remember
-from sovmigrate.fleet.model import shared_controller as _controller
-from sovmigrate.fleet.model import shared_software as _software
+from sovmigrate.fleet.glpi_devices import controllers as _controllers
+from sovmigrate.fleet.glpi_devices import network_cards, protection, softwares
+from sovmigrate.fleet.glpi_fields import InvalidInventory
+from sovmigrate.fleet.glpi_fields import fail as _fail
+from sovmigrate.fleet.glpi_fields import items as _list
+from sovmigrate.fleet.glpi_fields import num as _num
+from sovmigrate.fleet.glpi_fields import obj as _obj
+from sovmigrate.fleet.glpi_fields import text as _text
+from sovmigrate.fleet.model import UNKNOWN, Machine
+
+__all__ = ["InvalidInventory", "arch_bits", "parse_glpi"]  # InvalidInventory: re-exported
 
 # A Windows volume's used space minus this is taken as user data (the OS and applications).
 SYSTEM_BASELINE_GB = 25.0
@@ -37,80 +42,6 @@ _JUNK_UUIDS = {
     "03000200-0400-0500-0006-000700080009",
 }
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_HEX4 = re.compile(r"^[0-9a-fA-F]{4}$")
-
-
-class InvalidInventory(UsageError):
-    """A file that cannot be imported; the message names the file and the field."""
-
-
-def _fail(source: str, where: str, why: str) -> InvalidInventory:
-    return InvalidInventory(f"{source}: {where}: {why}")
-
-
-# Fast paths test ``type(x) is dict`` first: json.loads only makes dicts, lists, str, int,
-# float, bool and None, and the abc checks of ``isinstance(x, Mapping)`` cost a third of the
-# parse time on 80,000 inventories.
-
-
-def _obj(value: Any, source: str, where: str) -> Mapping[str, Any]:
-    if type(value) is dict:
-        return value
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise _fail(source, where, f"expected an object, found {type(value).__name__}")
-    return value
-
-
-def _list(value: Any, source: str, where: str) -> list[Mapping[str, Any]]:
-    if value is None:
-        return []
-    if type(value) is dict:  # some converters emit a lone object for a one-item list
-        return [value]
-    # set(map(type, ...)) runs in C: a third of the cost of all(... for v in value).
-    if type(value) is not list or (value and set(map(type, value)) != _DICT_ONLY):
-        raise _fail(source, where, "expected a list of objects")
-    return value
-
-
-_DICT_ONLY = {dict}
-
-
-def _text(value: Any, source: str, where: str) -> str:
-    kind = type(value)
-    if kind is str:
-        return str(value).strip()
-    if value is None:
-        return ""
-    if kind is int or kind is float:
-        return str(value)
-    raise _fail(source, where, f"expected text, found {kind.__name__}")
-
-
-def _word(value: Any, source: str, where: str) -> str:
-    """Text repeated across the fleet (titles, publishers): interned, stored once."""
-    return sys.intern(_text(value, source, where))
-
-
-def _num(value: Any, source: str, where: str) -> float:
-    kind = type(value)
-    if kind is int or kind is float:
-        number = float(value)
-    elif value is None or value == "":
-        return 0.0
-    elif kind is str:
-        try:
-            number = float(value.strip().replace(",", "."))
-        except ValueError:
-            raise _fail(source, where, f"{value!r} is not a number") from None
-    elif kind is bool:
-        raise _fail(source, where, "expected a number, found a boolean")
-    else:
-        raise _fail(source, where, f"expected a number, found {kind.__name__}")
-    if number != number or number < 0 or number == float("inf"):
-        raise _fail(source, where, f"{value!r} is not a size")
-    return number
 
 
 def arch_bits(text: str) -> int | None:
@@ -145,105 +76,6 @@ def _identity(doc: Mapping[str, Any], hardware: Mapping[str, Any], source: str) 
     if not _UUID.match(uuid) or uuid in _JUNK_UUIDS:
         uuid = ""
     return deviceid, uuid
-
-
-# Devices and installations as the agent wrote them -> the shared Controller (None: not a PCI
-# device) or Software. Across a fleet the same few thousand raw entries repeat ~1.5 million
-# times: looking the raw strings up skips the strip, intern and tuple work for all but the
-# first (bounded: ``remember``).
-_raw_controllers: dict[tuple[str, ...], Controller | None] = {}
-_raw_softwares: dict[tuple[Any, Any, Any], tuple[Software, tuple[str, str]] | None] = {}
-
-
-def _controllers(items: list[Mapping[str, Any]], source: str) -> tuple[Controller, ...]:
-    found = []
-    intern = sys.intern
-    known = _raw_controllers
-    for i, item in enumerate(items):
-        vendor, device = item.get("vendorid"), item.get("productid")
-        name = item.get("name") or item.get("caption")
-        pciclass, kind = item.get("pciclass"), item.get("type")
-        # Fast path for well-formed text (nearly every item): the checked path below builds
-        # the field names for its messages, which cost more than the parse itself.
-        if (
-            type(vendor) is str
-            and type(device) is str
-            and type(name) is str
-            and type(pciclass) is str
-            and type(kind) is str
-        ):
-            raw = (vendor, device, name, pciclass, kind)
-            if raw in known:
-                shared = known[raw]
-            else:
-                vendor, device = vendor.strip().lower(), device.strip().lower()
-                shared = None
-                if _HEX4.match(vendor) and _HEX4.match(device):
-                    shared = _controller(
-                        intern(vendor),
-                        intern(device),
-                        intern(name.strip()),
-                        intern(pciclass.strip().lower()),
-                        intern(kind.strip()),
-                    )
-                remember(known, raw, shared)
-            if shared is not None:
-                found.append(shared)
-            continue
-        where = f"content.controllers[{i}]"
-        vendor = intern(_text(vendor, source, f"{where}.vendorid").lower())
-        device = intern(_text(device, source, f"{where}.productid").lower())
-        if not (_HEX4.match(vendor) and _HEX4.match(device)):
-            continue  # USB hubs and virtual devices come without PCI ids
-        found.append(
-            _controller(
-                vendor,
-                device,
-                _word(name, source, f"{where}.name"),
-                intern(_text(pciclass, source, f"{where}.pciclass").lower()),
-                _word(kind, source, f"{where}.type"),
-            )
-        )
-    return tuple(found)
-
-
-def _softwares(items: list[Mapping[str, Any]], source: str) -> tuple[Software, ...]:
-    seen: dict[tuple[str, str], Software] = {}
-    known = _raw_softwares
-    for i, item in enumerate(items):
-        raw = (item.get("name"), item.get("publisher"), item.get("version"))
-        try:
-            entry = known[raw]  # the common case: an installation seen on another machine
-        except (KeyError, TypeError):  # new, or a list/object where text belongs
-            entry = _new_software(raw, source, i)
-        if entry is not None:
-            software, ident = entry
-            if ident not in seen:
-                seen[ident] = software
-    return tuple(seen.values())
-
-
-def _new_software(
-    raw: tuple[Any, Any, Any], source: str, i: int
-) -> tuple[Software, tuple[str, str]] | None:
-    """The shared Software of an installation and its (name, publisher); None: no title.
-
-    Raises ``InvalidInventory`` for a value that is not text."""
-    name, publisher, version = raw
-    name = _word(name, source, f"content.softwares[{i}].name")
-    if not name:
-        entry = None
-    else:
-        publisher = _word(publisher, source, f"content.softwares[{i}].publisher")
-        software = _software(
-            name, publisher, _text(version, source, f"content.softwares[{i}].version")
-        )
-        entry = (software, (software.name, software.publisher))
-    # Same raw values, same outcome: remembered, unless unhashable (a list or object in a
-    # field not read, for an installation without title).
-    with contextlib.suppress(TypeError):
-        remember(_raw_softwares, raw, entry)
-    return entry
 
 
 def _drives(items: list[Mapping[str, Any]], source: str) -> tuple[float, float, tuple[str, ...]]:
@@ -309,13 +141,12 @@ def parse_glpi(doc: Any, source: str) -> Machine:
     system_used, other_used, encrypted = _drives(
         _list(content.get("drives"), source, "content.drives"), source
     )
-    networks = _list(content.get("networks"), source, "content.networks")
-    controllers = _controllers(
-        _list(content.get("controllers"), source, "content.controllers"), source
+    controllers, wifi = network_cards(
+        _list(content.get("networks"), source, "content.networks"),
+        source,
+        _controllers(_list(content.get("controllers"), source, "content.controllers"), source),
     )
-    wifi = any(str(n.get("type", "")).lower() in ("wifi", "wireless") for n in networks) or any(
-        c.pciclass.startswith("0280") for c in controllers
-    )
+    antivirus, remote, printers = protection(content, source)
     users = tuple(
         sorted(
             {
@@ -351,9 +182,20 @@ def parse_glpi(doc: Any, source: str) -> Machine:
         user_data_gb=round(max(0.0, system_used - SYSTEM_BASELINE_GB) + other_used, 1),
         encrypted_volumes=encrypted,
         controllers=controllers,
-        softwares=_softwares(_list(content.get("softwares"), source, "content.softwares"), source),
+        softwares=softwares(_list(content.get("softwares"), source, "content.softwares"), source),
+        antivirus=antivirus,
+        remote_mgmt=remote,
+        printers=printers,
         users=users,
         has_wifi=wifi,
         inventory_date=str(logdate),
         source=source,
+        partial=_partial(doc, content),
     )
+
+
+def _partial(doc: Mapping[str, Any], content: Mapping[str, Any]) -> tuple[str, ...]:
+    """The sections a partial inventory carries (``"partial": true``); () for a full one."""
+    if doc.get("partial") not in (True, 1, "1", "true"):
+        return ()
+    return tuple(sorted(str(k) for k in content))

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.errors import UsageError
-from sovmigrate.fleet import prepare
+from sovmigrate.fleet import partial, prepare
 from sovmigrate.fleet.cpus import usable_cpus
 from sovmigrate.fleet.csvfmt import parse_csv
 from sovmigrate.fleet.glpi import InvalidInventory, parse_glpi
@@ -129,12 +129,14 @@ def _parsed(
 
 
 class _Merger(Generic[T]):
-    """Duplicates by UUID or deviceid: the later one (by inventory date, then order) wins."""
+    """Duplicates by UUID or deviceid: the later one (by inventory date, then order) wins,
+    section by section when it is a partial inventory (``combine``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, combine: Callable[[T, T], T]) -> None:
         self.machines: list[T] = []
         self.index: dict[str, int] = {}
         self.duplicates = 0
+        self.combine: Callable[[T, T], T] = combine
 
     def add(self, machine: T) -> None:
         ids = [i for i in (machine.uuid, machine.deviceid, machine.key) if i]
@@ -144,9 +146,13 @@ class _Merger(Generic[T]):
             self.machines.append(machine)
         else:
             self.duplicates += 1
-            if machine.inventory_date >= self.machines[slot].inventory_date:
-                machine.key = self.machines[slot].key  # identity stays, facts refresh
-                self.machines[slot] = machine
+            old = self.machines[slot]
+            if machine.inventory_date >= old.inventory_date:
+                merged = self.combine(old, machine)
+            else:
+                merged = self.combine(machine, old)
+            merged.key = old.key  # identity stays, facts refresh
+            self.machines[slot] = merged
         for i in ids:
             self.index[i] = slot
 
@@ -156,12 +162,13 @@ def _load(
     skip_invalid: bool,
     workers: int | None,
     convert: Callable[[Machine], T] | None,
+    combine: Callable[[T, T], T],
     setup: Callable[[], None] | None = None,
 ) -> ImportResult[T]:
     items = list(iter_sources(paths))
     if not items:
         raise UsageError(f"no inventory file (.json, .csv) in {', '.join(map(str, paths))}")
-    merger: _Merger[T] = _Merger()
+    merger: _Merger[T] = _Merger(combine)
     skipped: list[tuple[str, str]] = []
     count = workers or pool_size(len(items))
     for name, result in _parsed(items, count, convert, setup):
@@ -181,7 +188,7 @@ def load_fleet(
     paths: list[Path], *, skip_invalid: bool = False, workers: int | None = None
 ) -> ImportResult[Machine]:
     """Every machine of the inventories, parsed (duplicates merged)."""
-    return _load(paths, skip_invalid, workers or 1, None)
+    return _load(paths, skip_invalid, workers or 1, None, partial.combine)
 
 
 def prepare_fleet(
@@ -193,4 +200,6 @@ def prepare_fleet(
 ) -> ImportResult[prepare.Prepared]:
     """Every machine of the inventories, assessed with ``config`` and ready to store."""
     setup = functools.partial(prepare.start, config)
-    return _load(paths, skip_invalid, workers, prepare.prepare, setup)
+    combine: Callable[[prepare.Prepared, prepare.Prepared], prepare.Prepared]
+    combine = functools.partial(prepare.combine, config)
+    return _load(paths, skip_invalid, workers, prepare.prepare, combine, setup)

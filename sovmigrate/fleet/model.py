@@ -15,7 +15,10 @@ UNKNOWN = "unknown"
 
 
 class Controller(NamedTuple):
-    """A PCI device: ``vendor``/``device`` are 4 lowercase hex digits, ``pciclass`` 4 hex.
+    """A PCI device: ``vendor``/``device`` are 4 lowercase hex digits, ``pciclass`` 4 hex
+    (or 6 with the programming interface; "" when the agent does not tell, as on Windows),
+    ``subvendor``/``subdevice`` 4 hex or "" when unknown (the kernel binds some drivers to a
+    device only for given subsystems).
 
     Named tuples, not dataclasses: millions of them are built, pickled and dumped to JSON.
     """
@@ -25,12 +28,24 @@ class Controller(NamedTuple):
     name: str = ""
     pciclass: str = ""
     kind: str = ""  # the agent's "type", e.g. "Network controller"
+    subvendor: str = ""
+    subdevice: str = ""
+
+
+# Software.kind: what the agent says an installation is. Only APPLICATION is the user's
+# software; the others are matched against the catalogue but never "not reviewed".
+APPLICATION = ""
+SYSTEM = "system"  # system_category system_component, update, security_update, hotfix
+STORE = "store"  # from "uwp": a Windows Store package
+ANTIVIRUS = "antivirus"  # the inventory's antivirus section
+REMOTE = "remote"  # the inventory's remote_mgmt section (TeamViewer, AnyDesk... ids)
 
 
 class Software(NamedTuple):
     name: str
     publisher: str = ""
     version: str = ""
+    kind: str = APPLICATION
 
 
 # One object per distinct title or device across the fleet: 80,000 machines hold ~1.5 million
@@ -51,11 +66,19 @@ def remember(cache: dict[Any, Any], key: Any, value: Any) -> Any:
 
 
 def shared_software(*fields: Any) -> Software:
-    return _softwares.get(fields) or remember(_softwares, fields, Software._make(fields))
+    return _softwares.get(fields) or remember(_softwares, fields, Software(*fields))
 
 
 def shared_controller(*fields: Any) -> Controller:
-    return _controllers.get(fields) or remember(_controllers, fields, Controller._make(fields))
+    return _controllers.get(fields) or remember(_controllers, fields, Controller(*fields))
+
+
+def _software(fields: tuple[Any, ...]) -> Software:
+    return Software(*fields)
+
+
+def _controller(fields: tuple[Any, ...]) -> Controller:
+    return Controller(*fields)
 
 
 def _shared(cache: dict[tuple[Any, ...], Any], make: Any, items: Any) -> tuple[Any, ...]:
@@ -100,10 +123,16 @@ class Machine:
     secure_boot: bool | None = None
     controllers: tuple[Controller, ...] = ()
     softwares: tuple[Software, ...] = ()
+    antivirus: tuple[Software, ...] = ()  # kind ANTIVIRUS; publisher: the agent's company
+    remote_mgmt: tuple[Software, ...] = ()  # kind REMOTE; name: the tool ("teamviewer")
+    printers: tuple[str, ...] = ()  # "name (port)"
     users: tuple[str, ...] = ()
     has_wifi: bool = False
     inventory_date: str = ""
     source: str = ""  # the file (and archive member) it came from
+    # The inventory sections a partial inventory carried (glpi-agent's "partial": true); empty
+    # for a full one. A partial one updates only these (fleet/partial.py).
+    partial: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,10 +165,12 @@ class Machine:
     @classmethod
     def from_facts(cls, data: dict[str, Any]) -> Machine:
         values = dict(data)
-        values["controllers"] = _shared(_controllers, Controller._make, data.get("controllers", ()))
-        values["softwares"] = _shared(_softwares, Software._make, data.get("softwares", ()))
-        values["encrypted_volumes"] = tuple(data.get("encrypted_volumes", ()))
-        values["users"] = tuple(data.get("users", ()))
+        # Built with the defaults of fields added since (facts stored by an older version).
+        values["controllers"] = _shared(_controllers, _controller, data.get("controllers", ()))
+        for name in ("softwares", "antivirus", "remote_mgmt"):
+            values[name] = _shared(_softwares, _software, data.get(name, ()))
+        for name in ("encrypted_volumes", "users", "printers", "partial"):
+            values[name] = tuple(data.get(name, ()))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
 

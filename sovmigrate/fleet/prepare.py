@@ -24,6 +24,7 @@ from sovmigrate.assess.catalogue import load_catalogue
 from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessment, Assessor, Reason
+from sovmigrate.fleet import partial
 from sovmigrate.fleet.model import Machine
 
 # The summary: what the planner and the wave inventories read of a machine, positional (a JSON
@@ -59,8 +60,22 @@ class Prepared:
     summary: str  # the summary JSON (``encode_summary``), made with the key as parsed
     parsed_key: str
     parsed_name: str
+    # The machine itself when its inventory was partial: merged with the machine's other
+    # inventories (fleet/partial.py) before it is stored, and assessed again then.
+    machine: Machine | None = None
 
-    def __reduce__(self) -> tuple[type[Prepared], tuple[str, ...]]:
+    @property
+    def partial(self) -> bool:
+        return self.machine is not None
+
+    def parsed(self) -> Machine:
+        """The machine as parsed (decoded from its facts when it was a full inventory)."""
+        if self.machine is not None:
+            return self.machine
+        machine = Machine.from_facts(json.loads(self.facts_json()))
+        return machine
+
+    def __reduce__(self) -> tuple[type[Prepared], tuple[Any, ...]]:
         # Sent from the import's workers as the class and a tuple, not a dict of slots:
         # 2.5 us instead of 3.9 to pickle, 1.7 us instead of 2.9 to unpickle (per machine).
         return Prepared, _fields_of(self)
@@ -113,7 +128,24 @@ def prepare(machine: Machine) -> Prepared:
         encode_summary(machine, verdict),
         key,
         name,
+        machine if machine.partial else None,
     )
+
+
+def combine(config: CampaignConfig, older: Prepared, newer: Prepared) -> Prepared:
+    """Two inventories of one machine (``fleet/partial.py``: ``combine``), assessed again
+    when a partial one was merged. In the import's parent process: started here if the
+    parsing ran in workers."""
+    if not newer.partial:
+        return newer
+    return combined(config, older.parsed(), newer.parsed())
+
+
+def combined(config: CampaignConfig, older: Machine, newer: Machine) -> Prepared:
+    """``partial.combine(older, newer)``, prepared (assessed and encoded)."""
+    if _assessor is None:
+        start(config)
+    return prepare(partial.combine(older, newer))
 
 
 def encode_summary(machine: Machine, verdict: Assessment) -> str:

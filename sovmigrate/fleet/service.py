@@ -18,7 +18,7 @@ from sovmigrate.assess.readiness import Assessment, Assessor
 from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.importer import prepare_fleet
 from sovmigrate.fleet.model import Machine
-from sovmigrate.fleet.prepare import Prepared, assessor_for, read_summary
+from sovmigrate.fleet.prepare import Prepared, assessor_for, combined, read_summary
 from sovmigrate.state import Campaign, MachineRecord, Store, bulk
 
 DEFAULT_INVENTORIES = Path("inventories")
@@ -120,6 +120,7 @@ def _import(
         existing = bulk.machine_identities(store, camp)
         known = {row[0] for row in existing}
         names = _names(existing, result.machines)
+        _merge_stored(store, camp, settings, result.machines, names, known)
         status: dict[str, int] = {"ready": 0, "needs-action": 0, "blocked": 0}
         records = []
         for name, machine in zip(names, result.machines, strict=True):
@@ -147,6 +148,30 @@ def _import(
         status=status,
         skipped=result.skipped,
     )
+
+
+def _merge_stored(
+    store: Store,
+    camp: Campaign,
+    settings: CampaignConfig,
+    machines: list[Prepared],
+    names: list[str],
+    known: set[str],
+) -> None:
+    """Partial inventories of machines already stored: merged with the stored facts, so they
+    update only the sections they carry (``fleet/partial.py``), and assessed again."""
+    todo = {names[i]: i for i, m in enumerate(machines) if m.partial and names[i] in known}
+    if not todo:
+        return
+    for row in store.machines(camp, names=list(todo)):
+        i = todo[row.name]
+        stored, fresh = Machine.from_facts(row.facts), machines[i].parsed()
+        for machine in (stored, fresh):
+            machine.key, machine.name = stored.key, row.name
+        if fresh.inventory_date >= stored.inventory_date:
+            machines[i] = combined(settings, stored, fresh)
+        else:
+            machines[i] = combined(settings, fresh, stored)
 
 
 def assessed(store: Store, ctx: Context) -> list[tuple[Machine, Assessment, str | None, str]]:
