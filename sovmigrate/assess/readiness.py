@@ -22,6 +22,7 @@ from sovmigrate.fleet.model import APPLICATION, UNKNOWN, Controller, Machine
 READY, NEEDS_ACTION, BLOCKED = "ready", "needs-action", "blocked"
 STATUSES = (READY, NEEDS_ACTION, BLOCKED)
 _RANK = {"info": 0, "needs-action": 1, "blocked": 2}
+_MISSING = {"wifi": "driver-missing-wifi", "network": "driver-missing-network"}
 
 
 class _Blank(dict[str, Any]):
@@ -67,7 +68,8 @@ class Assessor:
         drivers = self.rules.get("drivers", {})
         self.driver_classes: dict[str, str] = {str(k): v for k, v in drivers["classes"].items()}
         self.bus_only = frozenset(drivers.get("bus_only_modules", ()))
-        self._driver_cache: dict[tuple[str, str, str], str | None] = {}
+        self.image_firmware = frozenset(drivers.get("image_firmware") or ())
+        self._driver_cache: dict[tuple[str, ...], tuple[str | None, str]] = {}
         self.fingerprint = self._fingerprint()
 
     def _fingerprint(self) -> str:
@@ -79,11 +81,11 @@ class Assessor:
             "sites": {k: dataclasses.asdict(v) for k, v in self.config.sites.items()},
             "site_defaults": dataclasses.asdict(self.config.site_defaults),
             "kernel": self.pci.kernel,
+            "pci": self.pci.digest,
         }
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
-        # Entries and the driver table are built in file order: their repr is stable.
+        # Entries are built in file order: their repr is stable.
         digest.update(repr(self.catalogue.entries).encode())
-        digest.update(repr(self.pci).encode())
         return digest.hexdigest()[:16]
 
     def _reason(self, found: list[Reason], code: str, **params: Any) -> None:
@@ -117,30 +119,55 @@ class Assessor:
         if m.firmware == UNKNOWN:
             self._reason(found, "firmware-unknown")
 
-    def _missing_driver(self, c: Controller) -> str | None:
-        """The reason code for a controller without driver, None when fine (cached)."""
-        key = (c.vendor, c.device, c.pciclass)
-        if key in self._driver_cache:
-            return self._driver_cache[key]
-        code = None
+    def _driver(self, c: Controller) -> tuple[str | None, str]:
+        """The reason code for a controller (None when fine) and, for the firmware codes,
+        the packages (cached per device identity)."""
+        key = (c.vendor, c.device, c.pciclass, c.subvendor, c.subdevice)
+        found = self._driver_cache.get(key)
+        if found is None:
+            found = self._driver_cache[key] = self._check_driver(c)
+        return found
+
+    def _check_driver(self, c: Controller) -> tuple[str | None, str]:
         kind = next((v for k, v in self.driver_classes.items() if c.pciclass.startswith(k)), None)
-        if kind is not None:
-            modules = set(self.pci.modules(c.vendor, c.device, c.pciclass)) - self.bus_only
-            if not modules:
-                code = {"wifi": "driver-missing-wifi", "network": "driver-missing-network"}.get(
-                    kind, "driver-missing-other"
-                )
-        self._driver_cache[key] = code
-        return code
+        if kind is None and c.pciclass:
+            return None, ""  # a class not checked (bridges, USB, SMBus...)
+        binding = self.pci.bind(c.vendor, c.device, c.pciclass, c.subvendor, c.subdevice)
+        sure = tuple(m for m in binding.sure if m not in self.bus_only)
+        uncertain = tuple(m for m in binding.uncertain if m not in self.bus_only)
+        network = kind in ("wifi", "network")
+        if kind is None:  # the agent gave no class: report only a device nothing can drive
+            if sure or uncertain or binding.by_class:
+                return None, ""
+            return "driver-missing-other", ""
+        if not sure:
+            if uncertain:
+                return "driver-uncertain", ""
+            return _MISSING.get(kind, "driver-missing-other"), ""
+        packages = [p for p in self.pci.firmware_packages(sure) if p not in self.image_firmware]
+        if not packages:
+            return None, ""
+        return ("firmware-nonfree" if network else "firmware-nonfree-other"), ", ".join(packages)
 
     def _drivers(self, m: Machine, found: list[Reason]) -> None:
-        reported: set[str] = set()
+        devices: dict[str, list[str]] = {}
+        packages: dict[str, set[str]] = {}
         for c in m.controllers:
-            code = self._missing_driver(c)
-            if code is not None and code not in reported:
-                reported.add(code)
-                device = f"{c.vendor}:{c.device}" + (f" {c.name}" if c.name else "")
-                self._reason(found, code, device=device)
+            code, needed = self._driver(c)
+            if code is None:
+                continue
+            device = f"{c.vendor}:{c.device}" + (f" {c.name}" if c.name else "")
+            if device not in devices.setdefault(code, []):
+                devices[code].append(device)
+            if needed:
+                packages.setdefault(code, set()).update(needed.split(", "))
+        for code, names in devices.items():
+            if code in packages:
+                self._reason(
+                    found, code, device="; ".join(names), packages=", ".join(sorted(packages[code]))
+                )
+            else:
+                self._reason(found, code, device="; ".join(names))
 
     def _software(
         self, m: Machine, found: list[Reason]

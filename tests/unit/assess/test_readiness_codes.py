@@ -22,6 +22,7 @@ CODES = {
     "arch-32bit", "arch-unknown", "ram-unknown", "ram-too-low", "ram-low", "disk-too-small",
     "disk-small", "disk-unknown", "bitlocker", "driver-missing-wifi", "driver-missing-network",
     "driver-missing-other", "software-windows-only", "data-transfer-slow", "firmware-unknown",
+    "driver-uncertain", "firmware-nonfree", "firmware-nonfree-other",
 }  # fmt: skip
 
 
@@ -34,7 +35,7 @@ def _healthy(**changes: object) -> Machine:
     m = Machine(
         key="k1", name="pc-1", manufacturer="Dell Inc.", model="Latitude 5420", arch_bits=64,
         ram_mb=16384, disk_gb=512, user_data_gb=20, firmware="uefi", site="PARIS",
-        controllers=(Controller("8086", "a0f0", "AX201", "0280"), Controller("8086", "15bb", "", "0200")),
+        controllers=(Controller("8086", "15bb", "I219-LM", "0200"),),  # e1000e, no firmware
         softwares=(Software("Microsoft Office Professionnel Plus 2016", "Microsoft Corporation"),),
     )  # fmt: skip
     for key, value in changes.items():
@@ -70,6 +71,9 @@ def test_a_healthy_machine_is_ready() -> None:
         ({"controllers": (Controller("14e4", "43b1", "BCM4352", "0280"),)}, "driver-missing-wifi", "needs-action"),
         ({"controllers": (Controller("1d0f", "beef", "", "0200"),)}, "driver-missing-network", "needs-action"),
         ({"controllers": (Controller("1d0f", "cafe", "", "0403"),)}, "driver-missing-other", "ready"),
+        ({"controllers": (Controller("8086", "24fd", "Wireless 8265", "0280"),)}, "driver-uncertain", "needs-action"),
+        ({"controllers": (Controller("8086", "a0f0", "AX201", "0280"),)}, "firmware-nonfree", "needs-action"),
+        ({"controllers": (Controller("8086", "9a49", "Iris Xe", "0300"),)}, "firmware-nonfree-other", "ready"),
         ({"softwares": (Software("Sage 100cloud Comptabilité", "Sage"),)}, "software-windows-only", "blocked"),
         ({"user_data_gb": 900.0}, "data-transfer-slow", "needs-action"),
         ({"firmware": "unknown"}, "firmware-unknown", "ready"),
@@ -88,13 +92,43 @@ def test_broadcom_wifi_bound_only_by_the_bus_glue_has_no_driver() -> None:
     assert default_pci_table().modules("14e4", "43b1", "0280") == ("bcma",)
 
 
+def test_wifi_bound_for_given_subsystems_only() -> None:
+    """Intel 8260 (8086:24f3): iwlwifi claims it for 45 subdevices only (real aliases of the
+    shipped Debian 13 kernel table)."""
+    assessor = _assessor()
+
+    def verdict(subvendor: str, subdevice: str) -> tuple[str, dict[str, str]]:
+        card = Controller("8086", "24f3", "Wireless 8260", "0280", "", subvendor, subdevice)
+        result = assessor.assess(_healthy(controllers=(card,)))
+        return result.status, {r.code: r.message(assessor.rules, "en") for r in result.reasons}
+
+    status, reasons = verdict("8086", "0010")  # a listed subdevice: driven, with firmware
+    assert status == "needs-action" and set(reasons) == {"firmware-nonfree"}
+    assert "install firmware-iwlwifi (non-free-firmware section)" in reasons["firmware-nonfree"]
+    status, reasons = verdict("17aa", "4242")  # only other subsystems' aliases: no driver
+    assert status == "needs-action" and set(reasons) == {"driver-missing-wifi"}
+    status, reasons = verdict("", "")  # subsystem unknown: uncertain, never ready
+    assert status == "needs-action" and set(reasons) == {"driver-uncertain"}
+    assert "8086:24f3 Wireless 8260" in reasons["driver-uncertain"]
+
+
+def test_firmware_the_image_installs_is_no_action(tmp_path: Path) -> None:
+    settings = tmp_path / "campaign.yml"
+    settings.write_text("readiness:\n  drivers: {image_firmware: [firmware-iwlwifi]}\n")
+    card = Controller("8086", "a0f0", "AX201", "0280")
+    assert _assessor(settings).assess(_healthy(controllers=(card,))).status == "ready"
+    assert _assessor().assess(_healthy(controllers=(card,))).status == "needs-action"
+
+
 def test_glpi_files_trigger_their_codes() -> None:
     assessor = _assessor()
 
     def codes(name: str) -> set[str]:
         return _codes(parse_glpi(json.loads((GOOD / name).read_text()), name), assessor)
 
-    assert {"bitlocker", "firmware-unknown"} == codes("paris-latitude-5420.json")
+    assert codes("paris-latitude-5420.json") == {
+        "bitlocker", "firmware-unknown", "firmware-nonfree", "firmware-nonfree-other",
+    }  # fmt: skip
     assert {"arch-32bit", "ram-too-low", "software-windows-only"} <= codes("lyon-compaq-32bit.json")
     assert {"driver-missing-wifi", "driver-missing-network", "driver-missing-other",
             "disk-small", "ram-low"} <= codes("lille-broadcom.json")  # fmt: skip
