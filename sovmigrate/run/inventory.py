@@ -40,6 +40,30 @@ def inventory_data(campaign: Campaign, wave: Wave, machines: Sequence[Machine]) 
     }
 
 
+def store_inventory(
+    store: Store, campaign: Campaign, wave_names: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Every wave (or those named) as one inventory: the inventory plugin's data.
+
+    Each wave's part is ``inventory_data``, exactly what ``sovmigrate wave inventory`` writes;
+    the wave's name moves from ``all`` to a ``wave_<name>`` group so that waves can share one
+    inventory.
+    """
+    waves = [store.wave(campaign, n) for n in wave_names] or store.waves(campaign)
+    hosts: dict[str, dict[str, Any]] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    for wave in waves:
+        data = inventory_data(campaign, wave, store.machines(campaign, wave=wave))["all"]
+        hosts.update({name: dict(v or {}) for name, v in data["hosts"].items()})
+        groups[f"wave_{group_name(wave.name)}"] = {
+            "hosts": list(data["hosts"]),
+            "vars": {"sovmigrate_wave": wave.name},
+        }
+        for group, members in data["children"].items():
+            groups.setdefault(group, {"hosts": [], "vars": {}})["hosts"].extend(members["hosts"])
+    return {"vars": {"sovmigrate_campaign": campaign.name}, "hosts": hosts, "groups": groups}
+
+
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")

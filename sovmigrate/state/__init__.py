@@ -5,6 +5,7 @@
 
 from sovmigrate.state.models import (
     Campaign,
+    HostReport,
     Machine,
     MachineRecord,
     StageRun,
@@ -20,6 +21,7 @@ __all__ = [
     "DESTRUCTIVE_STAGES",
     "STAGES",
     "Campaign",
+    "HostReport",
     "Machine",
     "MachineRecord",
     "StageRun",

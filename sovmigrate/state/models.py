@@ -105,3 +105,19 @@ class UserResult:
     files: int = 0
     bytes: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostReport:
+    """A playbook run's recap for one machine, recorded by the callback plugin."""
+
+    machine_id: int
+    at: str
+    source: str  # ansible-playbook | ansible-pull | awx ...
+    controller: str
+    playbook: str
+    ok: int
+    changed: int
+    failed: int
+    unreachable: int
+    data: dict[str, Any] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sovmigrate.errors import StateConflict
-from sovmigrate.state.models import StageRun, Transition, UserResult, Verification
+from sovmigrate.state.models import HostReport, StageRun, Transition, UserResult, Verification
 
 if TYPE_CHECKING:
     from sovmigrate.state.backend import Backend
@@ -208,3 +208,48 @@ class RunsMixin:
                 "DELETE FROM stage_runs WHERE id = ? AND result = 'running'",
                 [(i,) for i in run_ids],
             )
+
+    # -- host reports (playbook recaps recorded by the callback plugin) ------------------------
+    def record_host_reports(self, reports: Sequence[HostReport]) -> None:
+        with self.db.transaction():
+            self.db.executemany(
+                "INSERT INTO host_reports (machine_id, at, source, controller, playbook, ok, "
+                "changed, failed, unreachable, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.machine_id,
+                        r.at,
+                        r.source,
+                        r.controller,
+                        r.playbook,
+                        r.ok,
+                        r.changed,
+                        r.failed,
+                        r.unreachable,
+                        json.dumps(r.data, default=str),
+                    )
+                    for r in reports
+                ],
+            )
+
+    def host_reports(self, machine_id: int) -> list[HostReport]:
+        rows = self.db.query(
+            "SELECT machine_id, at, source, controller, playbook, ok, changed, failed, "
+            "unreachable, data FROM host_reports WHERE machine_id = ? ORDER BY id",
+            (machine_id,),
+        )
+        return [
+            HostReport(
+                machine_id=int(r[0]),
+                at=r[1],
+                source=r[2],
+                controller=r[3],
+                playbook=r[4],
+                ok=int(r[5]),
+                changed=int(r[6]),
+                failed=int(r[7]),
+                unreachable=int(r[8]),
+                data=json.loads(r[9]),
+            )
+            for r in rows
+        ]

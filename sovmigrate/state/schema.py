@@ -101,7 +101,29 @@ def _v2(_b: Backend) -> list[str]:
     ]
 
 
-MIGRATIONS: list[Callable[[Backend], list[str]]] = [_v1, _v2]
+def _v3(b: Backend) -> list[str]:
+    ident = b.id_column
+    return [
+        # One row per machine per playbook run recorded by the collection's callback plugin
+        # (AWX, ansible-playbook, ansible-pull): its recap, so a laptop converging with
+        # ansible-pull shows in the store when it last ran and whether anything changed.
+        f"""CREATE TABLE host_reports (
+            id {ident},
+            machine_id BIGINT NOT NULL REFERENCES machines(id),
+            at TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            controller TEXT NOT NULL DEFAULT '',
+            playbook TEXT NOT NULL DEFAULT '',
+            ok INTEGER NOT NULL DEFAULT 0,
+            changed INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            unreachable INTEGER NOT NULL DEFAULT 0,
+            data TEXT NOT NULL DEFAULT '{{}}')""",
+        "CREATE INDEX host_reports_machine ON host_reports (machine_id, id)",
+    ]
+
+
+MIGRATIONS: list[Callable[[Backend], list[str]]] = [_v1, _v2, _v3]
 CURRENT_VERSION = len(MIGRATIONS)
 
 
