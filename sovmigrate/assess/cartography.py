@@ -45,7 +45,7 @@ class Diagnostic:
     reason_levels: dict[str, str]
     installs: int  # catalogue-known installations, drivers and runtimes excluded
     dependencies: int
-    unmatched_installs: int
+    unmatched_installs: int  # machine-title pairs: a title counts once per machine
     ignored_installs: int
     by_publisher: dict[str, list[int]]  # publisher -> [installs, machines]
     publisher_country: dict[str, str]
@@ -53,7 +53,7 @@ class Diagnostic:
     by_axis: dict[str, Counter[str]]  # axis -> {"installs", "dependencies", "machines"}
     by_action: Counter[str]
     by_entry: Counter[str]
-    unmatched: Counter[str]
+    unmatched: Counter[str]  # title -> machines running it
     sites: dict[str, Group]
     departments: dict[str, Group]
     projection: list[Projection]
@@ -87,7 +87,7 @@ def summarize(
         for r in result.reasons:
             reasons[r.code] += 1
             levels[r.code] = r.level
-        unmatched.update(result.unmatched)
+        unmatched.update(set(result.unmatched))  # machines per title, not installations
         publishers_here: set[str] = set()
         axes_here: set[str] = set()
         mine = 0

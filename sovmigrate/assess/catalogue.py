@@ -32,6 +32,10 @@ AXES = ("workstation", "collaboration", "antivirus", "ai", "databases", "virtual
 ACTIONS = ("replace", "linux-version", "web", "remove", "ignore", "exception")
 # After migration, these actions leave no dependency on the title's publisher.
 RESOLVING_ACTIONS = frozenset({"replace", "web", "remove"})
+# Business applications (``category: business``) say how their users keep working: through
+# the application's web access, a Windows desktop published by VDI, a Windows exception
+# machine, or a Linux version of the client.
+PATHS = ("web", "vdi", "windows", "linux")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ class Entry:
     blocks: bool
     patterns: tuple[re.Pattern[str], ...]
     publisher_re: re.Pattern[str] | None
+    category: str = ""  # "business" for business applications
+    path: str = ""  # for business applications: one of PATHS
 
     @property
     def jurisdiction(self) -> str:
@@ -103,6 +109,14 @@ def _entry(raw: dict[str, Any], publishers: dict[str, Any], where: str) -> Entry
         raise UsageError(f"{where}: entry {raw['id']}: axis {raw['axis']!r} not in {AXES}")
     if raw["action"] not in ACTIONS:
         raise UsageError(f"{where}: entry {raw['id']}: action {raw['action']!r} not in {ACTIONS}")
+    category, path = str(raw.get("category") or ""), str(raw.get("path") or "")
+    if category not in ("", "business"):
+        raise UsageError(f"{where}: entry {raw['id']}: category {category!r} is not 'business'")
+    if (category == "business") != bool(path) or (path and path not in PATHS):
+        raise UsageError(
+            f"{where}: entry {raw['id']}: a business application (and only one) has a path in "
+            f"{PATHS}"
+        )
     try:
         patterns = tuple(re.compile(p, re.IGNORECASE) for p in raw["match"])
         pub_re = re.compile(pub["match"], re.IGNORECASE) if pub.get("match") else None
@@ -124,6 +138,8 @@ def _entry(raw: dict[str, Any], publishers: dict[str, Any], where: str) -> Entry
         blocks=bool(raw.get("blocks", False)),
         patterns=patterns,
         publisher_re=pub_re,
+        category=category,
+        path=path,
     )
 
 

@@ -22,6 +22,7 @@ from sovmigrate.fleet.model import APPLICATION, UNKNOWN, Controller, Machine
 READY, NEEDS_ACTION, BLOCKED = "ready", "needs-action", "blocked"
 STATUSES = (READY, NEEDS_ACTION, BLOCKED)
 _RANK = {"info": 0, "needs-action": 1, "blocked": 2}
+_TITLES_SHOWN = 5  # in a software-not-reviewed message
 _MISSING = {"wifi": "driver-missing-wifi", "network": "driver-missing-network"}
 
 
@@ -196,6 +197,13 @@ class Assessor:
                 matched.append(entry)
         if blocking:
             self._reason(found, "software-windows-only", titles=", ".join(blocking))
+        if unmatched:
+            # Unknown to the catalogue and not a driver, runtime, update or utility (those
+            # match its generic-components entry): a business tool until someone reviews it.
+            shown = ", ".join(sorted(set(unmatched))[:_TITLES_SHOWN])
+            more = len(set(unmatched)) - _TITLES_SHOWN
+            titles = f"{shown} (+{more})" if more > 0 else shown
+            self._reason(found, "software-not-reviewed", titles=titles)
         return tuple(matched), tuple(unmatched)
 
     def transfer_hours(self, m: Machine) -> float:

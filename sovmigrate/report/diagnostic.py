@@ -250,7 +250,7 @@ def render_html(
             "unmatched",
             _("diag.unmatched"),
             html.table(
-                [_("diag.title_col"), _("diag.installs")],
+                [_("diag.title_col"), _("diag.machines")],
                 d.unmatched.most_common(100),
                 numeric=[1],
                 lang=lang,
@@ -358,5 +358,5 @@ def render_json(d: Diagnostic, *, campaign: str) -> dict[str, Any]:
             s: {"machines": g.machines, **dict(g.status), "dependencies": g.dependencies}
             for s, g in d.departments.items()
         },
-        "unmatched": [{"title": t, "installations": n} for t, n in d.unmatched.most_common(200)],
+        "unmatched": [{"title": t, "machines": n} for t, n in d.unmatched.most_common(200)],
     }

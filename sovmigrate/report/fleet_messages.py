@@ -24,9 +24,10 @@ register(
         },
         "diag.figure_intro": {
             "fr": "{deps} installations sur {installs} connues du catalogue ; {unmatched} "
-            "installations non reconnues et {ignored} pilotes ou composants exclus.",
+            "installations de logiciels non revus et {ignored} pilotes ou composants exclus.",
             "en": "{deps} of {installs} installations known to the catalogue; {unmatched} "
-            "unrecognised installations and {ignored} drivers or components excluded.",
+            "installations of software not reviewed and {ignored} drivers or components "
+            "excluded.",
         },
         "diag.projection": {
             "fr": "Projection après chaque vague",
@@ -55,10 +56,19 @@ register(
         "diag.site": {"fr": "Site", "en": "Site"},
         "diag.departments": {"fr": "Par service", "en": "By department"},
         "diag.department": {"fr": "Service", "en": "Department"},
-        "diag.unmatched": {"fr": "Titres non reconnus", "en": "Unrecognised titles"},
+        "diag.unmatched": {
+            "fr": "Logiciels non revus, par nombre de postes",
+            "en": "Software not reviewed, by number of machines",
+        },
         "diag.unmatched_intro": {
-            "fr": "À ajouter au catalogue (docs/catalogue.md).",
-            "en": "To add to the catalogue (docs/catalogue.md).",
+            "fr": "Absents du catalogue et ni pilote, ni composant, ni mise à jour : chaque poste "
+            "qui en a un est « action requise » (software-not-reviewed) jusqu'à ce que le "
+            "catalogue de la campagne les classe (accès web, VDI ou exception Windows ; "
+            "docs/catalogue.md). Revoir d'abord les premiers de la liste.",
+            "en": "Not in the catalogue and neither a driver, a component nor an update: every "
+            "machine running one needs action (software-not-reviewed) until the campaign's "
+            "catalogue classifies it (web access, VDI or Windows exception; docs/catalogue.md). "
+            "Review the top of the list first.",
         },
         "diag.title_col": {"fr": "Titre", "en": "Title"},
         "axis.workstation": {"fr": "Poste de travail", "en": "Workstation"},

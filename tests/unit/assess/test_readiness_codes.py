@@ -22,7 +22,7 @@ CODES = {
     "arch-32bit", "arch-unknown", "ram-unknown", "ram-too-low", "ram-low", "disk-too-small",
     "disk-small", "disk-unknown", "bitlocker", "driver-missing-wifi", "driver-missing-network",
     "driver-missing-other", "software-windows-only", "data-transfer-slow", "firmware-unknown",
-    "driver-uncertain", "firmware-nonfree", "firmware-nonfree-other",
+    "driver-uncertain", "firmware-nonfree", "firmware-nonfree-other", "software-not-reviewed",
 }  # fmt: skip
 
 
@@ -75,6 +75,7 @@ def test_a_healthy_machine_is_ready() -> None:
         ({"controllers": (Controller("8086", "a0f0", "AX201", "0280"),)}, "firmware-nonfree", "needs-action"),
         ({"controllers": (Controller("8086", "9a49", "Iris Xe", "0300"),)}, "firmware-nonfree-other", "ready"),
         ({"softwares": (Software("Sage 100cloud Comptabilité", "Sage"),)}, "software-windows-only", "blocked"),
+        ({"softwares": (Software("Gestion des congés CONGES+", "Éditeur régional"),)}, "software-not-reviewed", "needs-action"),
         ({"user_data_gb": 900.0}, "data-transfer-slow", "needs-action"),
         ({"firmware": "unknown"}, "firmware-unknown", "ready"),
     ],
@@ -128,6 +129,7 @@ def test_glpi_files_trigger_their_codes() -> None:
 
     assert codes("paris-latitude-5420.json") == {
         "bitlocker", "firmware-unknown", "firmware-nonfree", "firmware-nonfree-other",
+        "software-not-reviewed",  # "Logiciel RH maison"
     }  # fmt: skip
     assert {"arch-32bit", "ram-too-low", "software-windows-only"} <= codes("lyon-compaq-32bit.json")
     assert {"driver-missing-wifi", "driver-missing-network", "driver-missing-other",
