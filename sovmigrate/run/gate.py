@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run = open_gate(args.stage, args.host, args.campaign, args.check)
     except SovmigrateError as exc:
-        print(f"sovmigrate gate: {args.host}: {exc}", file=sys.stderr)
+        print(
+            f"sovmigrate {exc}" if str(exc).startswith("gate:") else f"sovmigrate gate: {exc}",
+            file=sys.stderr,
+        )
         return exc.exit_code
     print(json.dumps({"run": run, "host": args.host, "stage": args.stage}))
     return 0

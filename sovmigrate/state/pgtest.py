@@ -21,6 +21,7 @@ from sovmigrate.errors import EnvironmentProblem
 class PgCluster:
     root: Path
     user: str
+    listen: str = ""  # a TCP address to listen on too (lab machines reach it); "" = socket only
 
     @property
     def url(self) -> str:
@@ -29,6 +30,27 @@ class PgCluster:
     def new_database(self, name: str) -> str:
         self._as_owner([self._bin("createdb"), "-h", str(self.root), "-p", "5433", name])
         return f"postgresql://{self.user}@/{name}?host={self.root}&port=5433"
+
+    def start_server(self) -> None:
+        """Start (or start again after ``stop_server``) the cluster's server."""
+        options = f"-k {self.root} -p 5433 -c listen_addresses='{self.listen}' -c fsync=off"
+        self._as_owner(
+            [
+                self._bin("pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(self.root / "log"),
+                "start",
+            ]
+        )
+
+    def stop_server(self) -> None:
+        """Stop the server and keep its data: the store is unreachable until ``start_server``."""
+        self._as_owner([self._bin("pg_ctl"), "-D", str(self.root / "data"), "-w", "stop"])
 
     def stop(self) -> None:
         self._as_owner(
@@ -53,29 +75,20 @@ def _bindir() -> Path:
     return Path(found[-1]).parent
 
 
-def start_cluster() -> PgCluster:
-    """initdb + start; the caller must ``stop()`` it."""
+def start_cluster(listen: str = "") -> PgCluster:
+    """initdb + start; the caller must ``stop()`` it. ``listen``: also a TCP address, where
+    any client of that address's network is trusted (lab machines; tests only)."""
     root = Path(tempfile.mkdtemp(prefix="sovmigrate-pg-"))
     user = "nobody" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
     if os.geteuid() == 0:
         shutil.chown(root, user)
-    cluster = PgCluster(root, user)
+    cluster = PgCluster(root, user, listen)
     data = root / "data"
     cluster._as_owner([cluster._bin("initdb"), "-A", "trust", "-U", user, "-D", str(data)])
-    options = f"-k {root} -p 5433 -c listen_addresses='' -c fsync=off"
-    cluster._as_owner(
-        [
-            cluster._bin("pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-w",
-            "-l",
-            str(root / "log"),
-            "start",
-        ]
-    )
+    if listen:
+        with (data / "pg_hba.conf").open("a", encoding="utf-8") as hba:
+            hba.write("host all all samenet trust\n")
+    cluster.start_server()
     return cluster
 
 
