@@ -64,6 +64,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ansible.errors import AnsibleError
 from ansible.plugins.callback import CallbackBase
 from ansible.utils.display import Display
 
@@ -71,13 +72,25 @@ display = Display()
 
 
 def _import_recorder() -> Any:
+    _need_sovmigrate()
+    from sovmigrate.run.callback import PlaybookRecorder, stage_of
+
+    return PlaybookRecorder, stage_of
+
+
+def _need_sovmigrate() -> None:
+    """The sovmigrate package: installed, or the checkout these plugins are part of."""
     try:
-        from sovmigrate.run.callback import PlaybookRecorder, stage_of
+        import sovmigrate  # noqa: F401
     except ImportError:
         # ansible-pull runs from a checkout of the repository: its sovmigrate package is there.
-        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-        from sovmigrate.run.callback import PlaybookRecorder, stage_of
-    return PlaybookRecorder, stage_of
+        checkout = Path(__file__).resolve().parents[2]
+        if not (checkout / "sovmigrate" / "__init__.py").is_file():
+            raise AnsibleError(
+                "the sovmigrate.migrate plugins need the sovmigrate Python package on the "
+                "controller (pip install 'sovmigrate[postgres]', or the execution environment)"
+            ) from None
+        sys.path.insert(0, str(checkout))
 
 
 class CallbackModule(CallbackBase):

@@ -66,7 +66,13 @@ def _store_inventory(target: str, campaign: str | None, waves: list[str]) -> dic
         import sovmigrate  # noqa: F401
     except ImportError:
         # Used from a checkout of the repository: its sovmigrate package is there.
-        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        checkout = Path(__file__).resolve().parents[2]
+        if not (checkout / "sovmigrate" / "__init__.py").is_file():
+            raise AnsibleParserError(
+                "the sovmigrate.migrate plugins need the sovmigrate Python package on the "
+                "controller (pip install 'sovmigrate[postgres]', or the execution environment)"
+            ) from None
+        sys.path.insert(0, str(checkout))
     from sovmigrate.run.inventory import store_inventory
     from sovmigrate.state import open_store
     from sovmigrate.state.config import pick_campaign
