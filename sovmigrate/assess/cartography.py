@@ -1,9 +1,18 @@
 """The fleet's figures: readiness, dependency map by publisher / jurisdiction / axis, projection.
 
-The published figure is the share of software installations that are proprietary titles from
-publishers outside the European Union, among the installations the catalogue knows (drivers
-and runtimes excluded). After a machine migrates, its installations whose action is
-``replace``, ``web`` or ``remove`` stop counting; ``linux-version`` and ``exception`` remain.
+Two figures, in total and per axis, over the installations the catalogue knows (action
+``ignore``, drivers, runtimes and components, excluded; titles not reviewed excluded):
+
+- the **non-EU share**: installations of titles whose publisher's head office is outside the
+  European Union, free or proprietary;
+- the **non-EU proprietary share** (the dependencies): installations of proprietary titles
+  from publishers outside the European Union.
+
+After a machine migrates, its installations whose action is ``replace``, ``web`` or
+``remove`` stop being dependencies; ``linux-version`` and ``exception`` remain. For the
+non-EU share, such an installation then counts as its replacement: non-EU when the catalogue
+knows the replacement by name under a non-EU publisher (Chrome replaced by Firefox stays
+non-EU), else not.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sovmigrate.assess.catalogue import AXES, RESOLVING_ACTIONS, Catalogue
+from sovmigrate.assess.catalogue import AXES, RESOLVING_ACTIONS, Catalogue, Entry
 from sovmigrate.assess.readiness import STATUSES, Assessment
 from sovmigrate.fleet.model import Machine
 
@@ -25,6 +34,7 @@ class Group:
     status: Counter[str] = field(default_factory=Counter)
     installs: int = 0
     dependencies: int = 0
+    non_eu: int = 0
 
 
 @dataclass
@@ -35,6 +45,9 @@ class Projection:
     dependencies: int
     share: float
     by_axis: dict[str, int]
+    non_eu: int = 0
+    non_eu_share: float = 0.0
+    non_eu_by_axis: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,13 +57,14 @@ class Diagnostic:
     reasons: Counter[str]
     reason_levels: dict[str, str]
     installs: int  # catalogue-known installations, drivers and runtimes excluded
-    dependencies: int
+    dependencies: int  # of them, proprietary from a non-EU publisher
+    non_eu: int  # of them, from a non-EU publisher (free or proprietary)
     unmatched_installs: int  # machine-title pairs: a title counts once per machine
     ignored_installs: int
     by_publisher: dict[str, list[int]]  # publisher -> [installs, machines]
     publisher_country: dict[str, str]
     by_jurisdiction: Counter[str]
-    by_axis: dict[str, Counter[str]]  # axis -> {"installs", "dependencies", "machines"}
+    by_axis: dict[str, Counter[str]]  # axis -> {"installs", "dependencies", "non_eu", "machines"}
     by_action: Counter[str]
     by_entry: Counter[str]
     unmatched: Counter[str]  # title -> machines running it
@@ -60,7 +74,18 @@ class Diagnostic:
 
     @property
     def share(self) -> float:
+        """The non-EU proprietary share (dependencies among known installations)."""
         return self.dependencies / self.installs if self.installs else 0.0
+
+    @property
+    def non_eu_share(self) -> float:
+        """The non-EU share (installations from non-EU publishers, free or not)."""
+        return self.non_eu / self.installs if self.installs else 0.0
+
+
+def _replacement_non_eu(entry: Entry, catalogue: Catalogue) -> bool:
+    found = catalogue.match(entry.replacement) if entry.replacement else None
+    return found is not None and found.jurisdiction == "non-eu"
 
 
 def summarize(
@@ -80,8 +105,10 @@ def summarize(
     unmatched: Counter[str] = Counter()
     sites: dict[str, Group] = defaultdict(Group)
     departments: dict[str, Group] = defaultdict(Group)
-    installs = dependencies = ignored = 0
-    resolvable: dict[str, Counter[str]] = {}  # machine -> axis -> dependencies resolved
+    installs = dependencies = non_eu = ignored = 0
+    # machine -> axis -> dependencies / non-EU installations its migration resolves
+    resolvable: dict[str, tuple[Counter[str], Counter[str]]] = {}
+    stays_non_eu: dict[str, bool] = {}  # entry id -> its replacement is non-EU too
     for machine, result in pairs:
         status[result.status] += 1
         for r in result.reasons:
@@ -90,8 +117,9 @@ def summarize(
         unmatched.update(set(result.unmatched))  # machines per title, not installations
         publishers_here: set[str] = set()
         axes_here: set[str] = set()
-        mine = 0
+        mine = foreign = 0
         resolved: Counter[str] = Counter()
+        resolved_non_eu: Counter[str] = Counter()
         for entry in result.matched:
             by_action[entry.action] += 1
             by_entry[entry.id] += 1
@@ -104,6 +132,14 @@ def summarize(
             by_jurisdiction[entry.jurisdiction] += 1
             axis = by_axis[entry.axis]
             axis["installs"] += 1
+            if entry.jurisdiction == "non-eu":
+                foreign += 1
+                axis["non_eu"] += 1
+                if entry.action in RESOLVING_ACTIONS:
+                    if entry.id not in stays_non_eu:
+                        stays_non_eu[entry.id] = _replacement_non_eu(entry, catalogue)
+                    if not stays_non_eu[entry.id]:
+                        resolved_non_eu[entry.axis] += 1
             if entry.dependency:
                 mine += 1
                 axis["dependencies"] += 1
@@ -116,36 +152,16 @@ def summarize(
             by_axis[a]["machines"] += 1
         installs_here = sum(1 for e in result.matched if e.action != "ignore")
         dependencies += mine
-        resolvable[machine.name] = resolved
+        non_eu += foreign
+        resolvable[machine.name] = (resolved, resolved_non_eu)
         for group in (sites[machine.site], departments[machine.department]):
             group.machines += 1
             group.status[result.status] += 1
             group.installs += installs_here
             group.dependencies += mine
+            group.non_eu += foreign
     countries = {e.publisher: e.country for e in catalogue.entries}
-    current_axis = {a: c["dependencies"] for a, c in by_axis.items()}
-    projection = [
-        Projection(
-            "before",
-            "",
-            0,
-            dependencies,
-            dependencies / installs if installs else 0.0,
-            dict(current_axis),
-        )
-    ]
-    migrated = 0
-    remaining = dependencies
-    for name, date, members in waves:
-        for member in members:
-            gone = resolvable.get(member)
-            if gone:
-                remaining -= sum(gone.values())
-                for a, n in gone.items():
-                    current_axis[a] -= n
-        migrated += len(members)
-        share = remaining / installs if installs else 0.0
-        projection.append(Projection(name, date, migrated, remaining, share, dict(current_axis)))
+    projection = _project(installs, by_axis, resolvable, waves)
     return Diagnostic(
         machines=len(pairs),
         status=status,
@@ -153,6 +169,7 @@ def summarize(
         reason_levels=levels,
         installs=installs,
         dependencies=dependencies,
+        non_eu=non_eu,
         unmatched_installs=sum(unmatched.values()),
         ignored_installs=ignored,
         by_publisher=dict(by_publisher),
@@ -166,3 +183,41 @@ def summarize(
         departments=dict(departments),
         projection=projection,
     )
+
+
+def _project(
+    installs: int,
+    by_axis: dict[str, Counter[str]],
+    resolvable: dict[str, tuple[Counter[str], Counter[str]]],
+    waves: Sequence[tuple[str, str, list[str]]],
+) -> list[Projection]:
+    """Both figures before the campaign, then after each wave (its machines migrated)."""
+    deps_axis = {a: c["dependencies"] for a, c in by_axis.items()}
+    foreign_axis = {a: c["non_eu"] for a, c in by_axis.items()}
+
+    def point(label: str, date: str, migrated: int) -> Projection:
+        deps, foreign = sum(deps_axis.values()), sum(foreign_axis.values())
+        return Projection(
+            label,
+            date,
+            migrated,
+            deps,
+            deps / installs if installs else 0.0,
+            dict(deps_axis),
+            foreign,
+            foreign / installs if installs else 0.0,
+            dict(foreign_axis),
+        )
+
+    projection = [point("before", "", 0)]
+    migrated = 0
+    for name, date, members in waves:
+        for member in members:
+            resolved, resolved_non_eu = resolvable.get(member, (Counter(), Counter()))
+            for a, n in resolved.items():
+                deps_axis[a] -= n
+            for a, n in resolved_non_eu.items():
+                foreign_axis[a] -= n
+        migrated += len(members)
+        projection.append(point(name, date, migrated))
+    return projection

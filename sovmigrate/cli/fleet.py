@@ -129,8 +129,9 @@ def diagnose(
         return
     summary = summarize(pairs, ctx.catalogue, waves)
     if fmt == "json":
-        _write(json.dumps(diagnostic.render_json(summary, campaign=campaign), indent=2,
-                          ensure_ascii=False), output)  # fmt: skip
+        data = diagnostic.render_json(summary, pairs, ctx.config.rules, campaign=campaign,
+                                      lang=lang)  # fmt: skip
+        _write(json.dumps(data, indent=2, ensure_ascii=False), output)
         return
     page = diagnostic.render_html(
         summary, ctx.config.rules, campaign=campaign, lang=lang, generated=now_text()

@@ -14,6 +14,8 @@ from sovmigrate.report import (
     fleet_messages,  # noqa: F401  (registers the texts)
     html,
 )
+from sovmigrate.report.diagnostic_figures import figure_section
+from sovmigrate.report.diagnostic_json import render_json as render_json
 from sovmigrate.report.i18n import Translator
 from sovmigrate.report.templating import csv_document
 
@@ -73,56 +75,6 @@ def _readiness(d: Diagnostic, rules: dict[str, Any], _: Translator) -> str:
         lang=_.lang,
     )
     return html.kpis(figures) + html.figure(donut) + html.figure(bars) + table
-
-
-def _figure(d: Diagnostic, _: Translator) -> str:
-    intro = _(
-        "diag.figure_intro",
-        deps=_.number(d.dependencies),
-        installs=_.number(d.installs),
-        unmatched=_.number(d.unmatched_installs),
-        ignored=_.number(d.ignored_installs),
-    )
-    kpi = html.kpis(
-        [(_("diag.figure_label"), _.percent(d.share), "bad" if d.share > 0.5 else "warn")]
-    )
-    labels = [_("diag.before") if p.label == "before" else p.label for p in d.projection]
-    # A few hundred waves would make an unreadable line: sample to at most 60 points.
-    step = max(1, len(labels) // 60)
-    points = list(range(0, len(labels), step))
-    if points[-1] != len(labels) - 1:
-        points.append(len(labels) - 1)
-    line = charts.line_chart(
-        [labels[i] for i in points],
-        [charts.Series(_("diag.share"), [d.projection[i].share for i in points])],
-        title=_("diag.projection"),
-        fmt=lambda v: _.percent(v, 0),
-        y_max=max(d.share, 0.01),
-    )
-    rows = [
-        [
-            labels[i],
-            d.projection[i].date,
-            d.projection[i].migrated,
-            d.projection[i].dependencies,
-            _.percent(d.projection[i].share),
-        ]
-        for i in points
-    ]
-    table = html.table(
-        [
-            _("diag.wave"),
-            _("diag.date"),
-            _("diag.migrated"),
-            _("diag.dependencies"),
-            _("diag.share"),
-        ],
-        rows,
-        numeric=[2, 3, 4],
-        limit=40,
-        lang=_.lang,
-    )
-    return html.intro(intro) + kpi + html.figure(line) + table
 
 
 def _map(d: Diagnostic, _: Translator) -> str:
@@ -225,7 +177,7 @@ def render_html(
     ]
     sections = [
         ("readiness", _("diag.readiness"), _readiness(d, rules, _), None),
-        ("figure", _("diag.figure"), _figure(d, _), None),
+        ("figure", _("diag.figure"), figure_section(d, _), None),
         ("map", _("diag.map"), _map(d, _), None),
         (
             "sites",
@@ -271,6 +223,8 @@ def render_html(
     )
 
 
+# non_eu_installations and non_eu_dependencies over known_installations are the machine's
+# shares of the two figures (docs/formats.md).
 CSV_COLUMNS = (
     "name",
     "site",
@@ -283,9 +237,22 @@ CSV_COLUMNS = (
     "disk_gb",
     "user_data_gb",
     "transfer_hours",
+    "known_installations",
+    "non_eu_installations",
     "non_eu_dependencies",
     "source",
 )
+
+
+def _figures(a: Assessment) -> tuple[int, int, int]:
+    """The machine's known installations, non-EU ones and non-EU proprietary ones, as the
+    diagnostic counts them (action ``ignore`` left out)."""
+    known = [e for e in a.matched if e.action != "ignore"]
+    return (
+        len(known),
+        sum(1 for e in known if e.jurisdiction == "non-eu"),
+        sum(1 for e in known if e.dependency),
+    )
 
 
 def render_csv(
@@ -309,54 +276,9 @@ def render_csv(
             m.disk_gb,
             m.user_data_gb,
             a.transfer_hours,
-            sum(1 for e in a.matched if e.dependency),
+            *_figures(a),
             m.source,
         ]
         for m, a in pairs
     )
     return csv_document(CSV_COLUMNS, rows)
-
-
-def render_json(d: Diagnostic, *, campaign: str) -> dict[str, Any]:
-    return {
-        "campaign": campaign,
-        "machines": d.machines,
-        "status": dict(d.status),
-        "reasons": [
-            {"code": c, "level": d.reason_levels[c], "machines": n}
-            for c, n in d.reasons.most_common()
-        ],
-        "figure": {
-            "non_eu_proprietary_share": round(d.share, 4),
-            "dependencies": d.dependencies,
-            "installations": d.installs,
-            "unmatched_installations": d.unmatched_installs,
-            "ignored_installations": d.ignored_installs,
-        },
-        "by_axis": {a: dict(c) for a, c in d.by_axis.items()},
-        "by_jurisdiction": dict(d.by_jurisdiction),
-        "by_publisher": {
-            p: {"installations": v[0], "machines": v[1], "country": d.publisher_country.get(p, "")}
-            for p, v in d.by_publisher.items()
-        },
-        "projection": [
-            {
-                "after": p.label,
-                "date": p.date,
-                "migrated": p.migrated,
-                "dependencies": p.dependencies,
-                "share": round(p.share, 4),
-                "by_axis": p.by_axis,
-            }
-            for p in d.projection
-        ],
-        "sites": {
-            s: {"machines": g.machines, **dict(g.status), "dependencies": g.dependencies}
-            for s, g in d.sites.items()
-        },
-        "departments": {
-            s: {"machines": g.machines, **dict(g.status), "dependencies": g.dependencies}
-            for s, g in d.departments.items()
-        },
-        "unmatched": [{"title": t, "machines": n} for t, n in d.unmatched.most_common(200)],
-    }

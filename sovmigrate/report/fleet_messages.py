@@ -18,10 +18,6 @@ register(
         "diag.level": {"fr": "Niveau", "en": "Level"},
         "diag.message": {"fr": "Message", "en": "Message"},
         "diag.figure": {"fr": "Indicateur à publier", "en": "Figure to publish"},
-        "diag.figure_label": {
-            "fr": "Part des installations de logiciels propriétaires d'éditeurs hors UE",
-            "en": "Share of installations of proprietary software from non-EU publishers",
-        },
         "diag.figure_intro": {
             "fr": "{deps} installations sur {installs} connues du catalogue ; {unmatched} "
             "installations de logiciels non revus et {ignored} pilotes ou composants exclus.",

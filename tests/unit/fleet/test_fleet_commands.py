@@ -89,6 +89,19 @@ def test_diagnose_and_plan_outputs(tmp_path: Path) -> None:
     assert 0 < data["figure"]["non_eu_proprietary_share"] <= 1
     # the re-inventory of PARIS-LAT-0001 (later logdate) replaced its software list
     assert data["unmatched"] == [] and data["by_axis"]["workstation"]["installs"] >= 2
+    # every machine with its verdict, messages in the language asked
+    machines = {m["name"]: m for m in data["by_machine"]}
+    assert set(machines) == {"LILLE-NB-0007", "LYON-OLD-0042", "MIN-0001", "PARIS-LAT-0001"}
+    lyon = {r["code"]: r for r in machines["LYON-OLD-0042"]["reasons"]}
+    assert machines["LYON-OLD-0042"]["status"] == "blocked"
+    assert lyon["arch-32bit"]["level"] == "blocked"
+    assert lyon["arch-32bit"]["message"].startswith("Processeur ou système 32 bits")
+    english = sovmigrate(tmp_path, "diagnose", "--campaign", "c2", "--format", "json",
+                         "--lang", "en")  # fmt: skip
+    lyon_en = next(
+        m for m in json.loads(english.stdout)["by_machine"] if m["name"] == "LYON-OLD-0042"
+    )
+    assert any(r["message"].startswith("32-bit processor") for r in lyon_en["reasons"])
 
     table = sovmigrate(tmp_path, "diagnose", "--campaign", "c2", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(table.lstrip("\ufeff")), delimiter=";"))
