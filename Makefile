@@ -12,8 +12,8 @@ demo: bootstrap
 	$(BIN)/sovmigrate lab demo
 
 lint: bootstrap
-	$(BIN)/ruff check sovmigrate tests benchmarks
-	$(BIN)/ruff format --check sovmigrate tests benchmarks
+	$(BIN)/ruff check sovmigrate tests benchmarks plugins
+	$(BIN)/ruff format --check sovmigrate tests benchmarks plugins
 	$(BIN)/mypy sovmigrate
 	$(BIN)/yamllint -s .
 	cd $(CURDIR) && ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg $(BIN)/ansible-lint --profile production -q
