@@ -139,7 +139,7 @@ def capture(
 
     Raises before touching the store on any blocker or bad input; raises OperationFailed when
     a snapshot does not hold its manifest. Re-running is safe: restic deduplicates, and a run
-    killed midway leaves nothing a new run trips on (stale locks are removed first).
+    killed midway leaves nothing a new run trips on (its stale lock is removed when met).
     """
     say = log or (lambda _msg: None)
     with open_volume(source) as volume:
@@ -147,46 +147,73 @@ def capture(
             raise VolumeBlocked(volume.blockers)
         say(f"reading {source}")
         scanner, scans = _scans(volume, options, hashing=True)
-        # Each restic run costs ~0.5 s of key derivation: listing snapshots doubles as the
-        # "does the repository exist, is the password right" probe. It comes before the
-        # long scan so a wrong password or a dead store fails at once.
-        try:
-            earlier = store.snapshots(host=options.host)
-            store.unlock()  # locks left by a killed run
-        except NoRepository:
-            # Another machine of the wave may have created it meanwhile: then it may hold
-            # snapshots of this host's earlier runs.
-            earlier = [] if store.init_if_absent() else store.snapshots(host=options.host)
-        manifests = []
-        # Hashing the next subject (one core, Python) overlaps restic's backup and
-        # verification of the current one (restic's own threads).
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(scans[0]) if scans else None
-            try:
-                for index in range(len(scans)):
-                    assert pending is not None
-                    m = pending.result()
-                    pending = pool.submit(scans[index + 1]) if index + 1 < len(scans) else None
-                    manifests.append(m)
-                    _capture_one(store, volume.root, m, options, say, earlier)
-            except BaseException:
-                scanner.cancelled = True  # do not hash on while the error reaches the user
-                raise
+        manifests = _pipeline(store, volume.root, scanner, scans, options, say)
     if manifest_out is not None:
         manifest_io.write(manifest_out, manifests)
     return manifests
 
 
-def _capture_one(
+def _pipeline(
+    store: ResticStore,
+    root: Path,
+    scanner: Scanner,
+    scans: list[Callable[[], Manifest]],
+    options: Options,
+    say: Log,
+) -> list[Manifest]:
+    """Three subjects in flight: hash the next, back up this one, verify the previous.
+
+    Hashing (Python, through ntfs-3g) fills the page cache that restic's backup of the same
+    subject then reads; the verification (restic dump) of a subject runs while restic backs
+    up the next one, so restic's I/O waits and the two cores overlap. A subject is hashed
+    completely before its backup starts, and verified before its manifest is saved.
+    """
+    manifests: list[Manifest] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        pending = pool.submit(scans[0]) if scans else None
+        verifying: concurrent.futures.Future[None] | None = None
+        try:
+            earlier = _open_store(store, options.host)
+            for index in range(len(scans)):
+                assert pending is not None
+                m = pending.result()
+                pending = pool.submit(scans[index + 1]) if index + 1 < len(scans) else None
+                manifests.append(m)
+                snapshot = _backup_one(store, root, m, options, say, earlier)
+                if verifying is not None:
+                    verifying.result()  # the previous subject's verdict, in order
+                verifying = pool.submit(_finish_one, store, m, snapshot, say)
+            if verifying is not None:
+                verifying.result()
+        except BaseException:
+            scanner.cancelled = True  # do not hash on while the error reaches the user
+            raise
+    return manifests
+
+
+def _open_store(store: ResticStore, host: str) -> list[Snapshot]:
+    """This host's earlier snapshots; creates the repository when there is none.
+
+    Each restic run costs ~0.5 s of key derivation: listing snapshots doubles as the "does
+    the repository exist, is the password right" probe. It runs while the first subject is
+    hashed, and a wrong password or a dead store stops that hashing at once. Stale locks of
+    a killed run are removed only when one is met (ResticStore.run), not by one more run.
+    """
+    try:
+        return store.snapshots(host=host)
+    except NoRepository:
+        # Another machine of the wave may have created it meanwhile: then it may hold
+        # snapshots of this host's earlier runs.
+        return [] if store.init_if_absent() else store.snapshots(host=host)
+
+
+def _backup_one(
     store: ResticStore, root: Path, m: Manifest, options: Options, say: Log, earlier: list[Snapshot]
-) -> None:
-    label = m.name or "drive data"
-    sid = m.sid or "drive"
+) -> SnapshotRef | None:
+    """Back up one subject; None when it has no file to capture."""
     if not m.entries:
-        m.verified = True
-        manifest_store.save(store, m)  # restore reads what did not migrate from the store
-        say(f"{label}: nothing to capture")
-        return
+        return None
+    sid = m.sid or "drive"
     tags = [f"host:{options.host}", f"sid:{sid}", f"kind:{m.kind}"]
     if options.wave:
         tags.append(f"wave:{options.wave}")
@@ -195,13 +222,24 @@ def _capture_one(
     # The last snapshot of this user on this host: restic skips re-reading unchanged files.
     previous = [s for s in earlier if s.tag("sid") == sid]
     parent = previous[-1].id if previous else None
-    say(f"{label}: backing up {len(m.entries)} files, {m.total_bytes} bytes")
+    say(f"{m.name or 'drive data'}: backing up {len(m.entries)} files, {m.total_bytes} bytes")
     snapshot_id = store.backup(root, backup_targets(m), host=options.host, tags=tags, parent=parent)
-    verdict = verify_snapshot(store, m, snapshot_id)
+    return SnapshotRef(id=snapshot_id, tags=tags, repository=store.repo)
+
+
+def _finish_one(store: ResticStore, m: Manifest, snapshot: SnapshotRef | None, say: Log) -> None:
+    """Verify the snapshot against the manifest, then keep the manifest in the store."""
+    label = m.name or "drive data"
+    if snapshot is None:
+        m.verified = True
+        manifest_store.save(store, m)  # restore reads what did not migrate from the store
+        say(f"{label}: nothing to capture")
+        return
+    verdict = verify_snapshot(store, m, snapshot.id)
     if not verdict.ok:
         raise OperationFailed(f"capture of {label} not verified: {verdict.summary()}")
-    m.snapshot = SnapshotRef(id=snapshot_id, tags=tags, repository=store.repo)
+    m.snapshot = snapshot
     m.verified = True
     # Saved only once verified: a manifest in the store always describes a good snapshot.
     manifest_store.save(store, m)
-    say(f"{label}: snapshot {snapshot_id} verified ({verdict.summary()})")
+    say(f"{label}: snapshot {snapshot.id} verified ({verdict.summary()})")

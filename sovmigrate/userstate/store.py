@@ -37,6 +37,7 @@ _UNREACHABLE = (
 )
 
 
+_LOCKED = "repository is already locked"
 # In a local repository's directory: held while it is being created (see init_if_absent).
 CREATION_LOCK = ".sovmigrate-init.lock"
 
@@ -130,8 +131,20 @@ class ResticStore:
         return OperationFailed(f"restic {what} failed on {self.repo}: {last}")
 
     def run(self, args: list[str], *, cwd: Path | None = None, what: str = "") -> str:
+        result = self._run(args, cwd)
+        if result.returncode != 0 and _LOCKED in result.stderr and args[0] != "unlock":
+            # A lock left by a killed run (restic 0.14 does not skip those): ``unlock``
+            # removes only locks of dead processes, then one retry. Done here, when met,
+            # rather than as one more restic run (key derivation) before every capture.
+            self._run(["unlock"], None)
+            result = self._run(args, cwd)
+        if result.returncode != 0:
+            raise self._fail(result.stderr, what or args[0])
+        return result.stdout
+
+    def _run(self, args: list[str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
         try:
-            result = subprocess.run(
+            return subprocess.run(
                 self._argv(args),
                 cwd=cwd,
                 env=self._env(),
@@ -141,9 +154,6 @@ class ResticStore:
             )
         except FileNotFoundError as exc:
             raise EnvironmentProblem("restic not found: apt-get install restic") from exc
-        if result.returncode != 0:
-            raise self._fail(result.stderr, what or args[0])
-        return result.stdout
 
     # -- repository -------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -265,10 +275,14 @@ class ResticStore:
                 yield node
 
     @contextmanager
-    def dump_tar(self, snapshot_id: str) -> Iterator[IO[bytes]]:
-        """The whole snapshot as a tar stream (no temporary copy on disk)."""
+    def dump_tar(self, snapshot_id: str, *, no_cache: bool = False) -> Iterator[IO[bytes]]:
+        """The whole snapshot as a tar stream (no temporary copy on disk).
+
+        ``no_cache``: read the trees from the store too, not from restic's local cache (which
+        holds the tree packs this machine wrote): what a restore elsewhere would read.
+        """
         proc = subprocess.Popen(
-            self._argv(["dump", snapshot_id, "/"]),
+            self._argv([*(["--no-cache"] if no_cache else []), "dump", snapshot_id, "/"]),
             env=self._env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
