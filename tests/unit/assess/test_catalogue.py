@@ -93,3 +93,54 @@ def test_catalogue_file_counts_match_the_docs() -> None:
     axes = collections.Counter(e.axis for e in default_catalogue().entries)
     assert all(axis in text for axis in axes)
     assert DATA.name in text
+
+
+# Titles that two entries' patterns both find, as Windows agents report them: the entry tried
+# first wins, so the catalogue's order (or a pattern's exclusion) decides, with or without the
+# publisher in the inventory. Each row is the explicit answer; reordering the file breaks it.
+OVERLAPS = [
+    ("Bitdefender Endpoint Security Tools", "Bitdefender SRL", "bitdefender"),  # 'defender'
+    ("Windows Defender", "Microsoft Corporation", "defender"),
+    ("Microsoft Access Runtime 2016", "Microsoft Corporation", "access-runtime"),  # ms-access
+    ("Microsoft Office Access 2010", "Microsoft Corporation", "ms-access"),
+    ("Microsoft Access database engine 2016 (French)", "Microsoft Corporation", "ms-ole-odbc"),
+    ("Microsoft 365 Apps for enterprise - fr-fr", "Microsoft Corporation", "ms-office-365"),
+    ("Microsoft Office Professionnel Plus 2016", "Microsoft Corporation", "ms-office"),
+    ("Microsoft Office Outlook 2010", "Microsoft Corporation", "outlook"),  # not ms-office
+    ("Brother MFL-Pro Suite MFC-L2710DW series", "Brother Industries, Ltd.", "scan-brother"),
+    ("Realtek High Definition Audio Driver", "Realtek Semiconductor Corp.", "realtek-drivers"),
+    ("Intel(R) Graphics Driver", "Intel Corporation", "intel-drivers"),  # not generic
+    ("Gestionnaire de pilotes HP", "", "generic-components"),  # last resort only
+]
+
+
+@pytest.mark.parametrize(("title", "publisher", "entry"), OVERLAPS)
+def test_overlapping_patterns_resolve_in_an_explicit_order(
+    title: str, publisher: str, entry: str
+) -> None:
+    cat = default_catalogue()
+    for pub in (publisher, ""):
+        found = cat.match(title, pub)
+        assert found is not None and found.id == entry, (title, pub, found and found.id)
+
+
+def test_generic_components_entry_is_tried_last() -> None:
+    assert default_catalogue().entries[-1].id == "generic-components"
+
+
+def test_every_replacement_is_packaged() -> None:
+    """A replacement named but not packaged in Debian is not a replacement (Tchap: the
+    interministerial_suite role installs DINUM's own package)."""
+    for e in default_catalogue().entries:
+        if e.action == "replace" and e.id != "tchap":
+            assert e.packages, e.id
+
+
+@pytest.mark.parametrize(
+    ("publisher", "country"),
+    [("Avast", "US"), ("Panda", "US"), ("Cylance", "US"), ("Piriform", "US"),
+     ("Atlassian", "US"), ("Audacity", "CY"), ("Opera", "CN"), ("ALE", "CN")],
+)  # fmt: skip
+def test_acquired_publishers_follow_their_owner(publisher: str, country: str) -> None:
+    countries = {e.publisher: e.country for e in default_catalogue().entries}
+    assert countries[publisher] == country
