@@ -289,9 +289,13 @@ def wave_run(
 @click.command("status")
 @click.argument("wave_name", required=False)
 @click.option("--format", "fmt", type=_FORMATS, default="text")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @store_options
-def status(wave_name: str | None, fmt: str, db: str | None, campaign: str | None) -> None:
+def status(
+    wave_name: str | None, fmt: str, lang: str, db: str | None, campaign: str | None
+) -> None:
     """Where each machine of WAVE stands (or every wave of the campaign)."""
+    from sovmigrate.report.reasons import of_machine, render
     from sovmigrate.state.views import campaign_status, wave_status
 
     with _opened(db, campaign) as (store, camp):
@@ -306,8 +310,13 @@ def status(wave_name: str | None, fmt: str, db: str | None, campaign: str | None
             )
         else:
             data = wave_status(store, camp, wave_name)
+            for m in data["members"]:  # the raw reason stays; its codes, said in --lang
+                codes = of_machine(store, store.machine(camp, m["name"]), m["reason"])
+                m["reasons"] = [{"code": c, "params": p} for c, p in codes]
+                m["message"] = render(codes, m["reason"], lang)
             text = "\n".join(
-                f"{m['name']:<24} {m['state']:<12} {m['failed_stage'] or ''} {m['reason']}".rstrip()
+                f"{m['name']:<24} {m['state']:<12} {m['failed_stage'] or ''} "
+                f"{m['message']}".rstrip()
                 for m in data["members"]
             )
     _emit(data, fmt, lambda: text)

@@ -13,7 +13,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from sovmigrate.errors import UsageError
-from sovmigrate.report import charts
+from sovmigrate.report import charts, reasons
 from sovmigrate.report.html import badge
 from sovmigrate.report.i18n import Translator, register
 from sovmigrate.report.templating import render as render_template
@@ -107,6 +107,8 @@ def collect(store: Store, campaign: Campaign, wave: Wave) -> dict[str, Any]:
         runs = store.stage_runs(machine_id=m.id)
         transitions = store.transitions(m.id)
         reason = transitions[-1].reason if transitions and m.state != "done" else ""
+        failed = [r.data for r in runs if r.result != "ok"]
+        codes = reasons.for_machine(reason, failed) if reason else []
         capture = store.latest_verifications(m.id, "capture")
         restore = store.latest_verifications(m.id, "restore")
         machines.append(
@@ -115,7 +117,8 @@ def collect(store: Store, campaign: Campaign, wave: Wave) -> dict[str, Any]:
                 "site": m.site,
                 "state": m.state,
                 "failed_stage": m.failed_stage,
-                "reason": reason,
+                "reason": reason,  # the raw message (the technician's detail)
+                "reasons": [{"code": c, "params": p} for c, p in codes],
                 "stages": [
                     {
                         "stage": r.stage,
@@ -182,13 +185,19 @@ def render(data: dict[str, Any], fmt: str, lang: str = "fr") -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "junit":
-        return junit(data)
+        return junit(data, lang)
     if fmt == "html":
         return html(data, lang)
     raise UsageError(f"unknown report format {fmt!r} (html, json, junit)")
 
 
-def junit(data: dict[str, Any]) -> str:
+def _said(machine: dict[str, Any], lang: str) -> str:
+    """The machine's reason in ``lang`` when it has codes, else as it was written."""
+    codes = [(r["code"], r["params"]) for r in machine.get("reasons", ())]
+    return reasons.render(codes, machine["reason"], lang)
+
+
+def junit(data: dict[str, Any], lang: str = "fr") -> str:
     suite = ET.Element("testsuite", name=f"wave {data['wave']}", tests=str(len(data["machines"])))
     failures = skipped = 0
     for m in data["machines"]:
@@ -205,12 +214,13 @@ def junit(data: dict[str, Any]) -> str:
             ET.SubElement(
                 case,
                 "failure",
-                message=f"{m['failed_stage']}: {m['reason']}",
+                message=f"{m['failed_stage']}: {_said(m, lang)}",
                 type=m["failed_stage"] or "failed",
-            ).text = m["reason"]
+            ).text = _said(m, lang)
         elif m["state"] != "done":
             skipped += 1
-            ET.SubElement(case, "skipped", message=f"{m['state']}: {m['reason']}".rstrip(": "))
+            said = _said(m, lang)
+            ET.SubElement(case, "skipped", message=f"{m['state']}: {said}".rstrip(": "))
         lines = [f"{r['stage']}: {r['result']} ({r['seconds'] or 0:.1f} s)" for r in m["stages"]]
         ET.SubElement(case, "system-out").text = "\n".join(lines)
     suite.set("failures", str(failures))
@@ -271,7 +281,7 @@ def html(data: dict[str, Any], lang: str) -> str:
                 trail,
                 users,
                 round(total, 1),
-                m["reason"],
+                _said(m, lang),
             ]
         )
     account_rows = [
