@@ -60,13 +60,17 @@ def _pci(value: str, source: str, line: int) -> tuple[Controller, ...]:
     found = []
     for item in _split(value):
         parts = item.lower().split(":")
-        if len(parts) not in (2, 3) or not all(
+        # vendor:device[:class[:subvendor:subdevice]]: the subsystem decides for some drivers
+        if len(parts) not in (2, 3, 5) or not all(
             len(p) == 4 and all(c in "0123456789abcdef" for c in p) for p in parts
         ):
             raise InvalidInventory(
-                f"{source}: line {line}: column pci_ids: {item!r} is not vendor:device[:class]"
+                f"{source}: line {line}: column pci_ids: {item!r} is not "
+                "vendor:device[:class[:subvendor:subdevice]]"
             )
-        found.append(Controller(parts[0], parts[1], "", parts[2] if len(parts) == 3 else ""))
+        klass = parts[2] if len(parts) >= 3 else ""
+        sub = (parts[3], parts[4]) if len(parts) == 5 else ("", "")
+        found.append(Controller(parts[0], parts[1], "", klass, "", *sub))
     return tuple(found)
 
 

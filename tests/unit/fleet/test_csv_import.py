@@ -51,3 +51,13 @@ def test_every_documented_column_is_accepted() -> None:
     header = ",".join(COLUMNS)
     row = ",".join("PC-9" if c == "name" else "" for c in COLUMNS)
     assert parse_csv(f"{header}\n{row}\n".encode(), "all.csv")[0].name == "PC-9"
+
+
+def test_pci_ids_may_give_the_subsystem() -> None:
+    [m] = parse_csv(b"name,pci_ids\npc,8086:24f3:0280:8086:0010|10ec:8168\n", "x.csv")
+    assert [(c.vendor, c.device, c.pciclass, c.subvendor, c.subdevice) for c in m.controllers] == [
+        ("8086", "24f3", "0280", "8086", "0010"),
+        ("10ec", "8168", "", "", ""),
+    ]
+    with pytest.raises(InvalidInventory, match="vendor:device\\[:class\\[:subvendor:subdevice"):
+        parse_csv(b"name,pci_ids\npc,8086:24f3:0280:8086\n", "x.csv")
