@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -152,6 +153,52 @@ def destroy(ctx: click.Context, names: tuple[str, ...], purge: bool, fmt: str) -
 
 
 @lab.command()
+@click.argument("name", default="lab-dc")
+@click.option(
+    "--directory",
+    "description",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML/JSON file of groups, users and shares to create (docs/lab.md). "
+    "Default: a join account, two agents, the admins-poste group and the share 'partage'.",
+)
+@FORMAT
+@click.pass_context
+def dc(ctx: click.Context, name: str, description: Path | None, fmt: str) -> None:
+    """Bring up a Samba AD domain controller (realm LAB.SOVMIGRATE.TEST) as the lab machine
+    NAME, with the groups, users and shares of a description.
+
+    Idempotent: an existing DC is only completed. Generated passwords are kept in
+    <lab dir>/directory/NAME.json (root only) and never printed.
+    """
+    from sovmigrate.lab.directory import LAB_DEFAULT, load
+    from sovmigrate.lab.samba_dc import SambaDC
+
+    wanted = LAB_DEFAULT if description is None else load(description)
+    lab = _lab(ctx)
+    domain = SambaDC(lab, name).up(wanted)
+    out: dict[str, Any] = {
+        "realm": domain.realm,
+        "domain_sid": domain.domain_sid,
+        "dc": domain.fqdn,
+        "address": domain.address,
+        "users": {login: domain.sids[login] for login in sorted(domain.sids)},
+        "shares": [f"\\\\{domain.fqdn}\\{s}" for s in domain.description.shares],
+        "credentials": str(domain.secrets_file),
+    }
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(
+        f"{out['dc']} ({out['address']}): realm {out['realm']}, domain SID {out['domain_sid']}"
+    )
+    for login, sid in out["users"].items():
+        click.echo(f"  {login:<20} {sid}")
+    for unc in out["shares"]:
+        click.echo(f"  share {unc}")
+    click.echo(f"passwords: {out['credentials']} (root only)")
+
+
+@lab.command()
 @click.option(
     "--machines",
     "count",
@@ -172,10 +219,25 @@ def destroy(ctx: click.Context, names: tuple[str, ...], purge: bool, fmt: str) -
     show_default=True,
     help="GNOME profile of the migrated machines (minimal: a quicker trial).",
 )
+@click.option(
+    "--directory/--no-directory",
+    default=True,
+    show_default=True,
+    help="PCs joined to the lab's Samba AD domain (a DC machine 'demo-dc'), their profiles "
+    "restored into the directory accounts; --no-directory: local accounts only.",
+)
 @click.option("--forks", type=int, default=5, show_default=True)
 @FORMAT
 @click.pass_context
-def demo(ctx: click.Context, count: int, fresh: bool, desktop: str, forks: int, fmt: str) -> None:
+def demo(
+    ctx: click.Context,
+    count: int,
+    fresh: bool,
+    desktop: str,
+    directory: bool,
+    forks: int,
+    fmt: str,
+) -> None:
     """Migrate Windows-like lab workstations through every stage, then print the verdicts.
 
     Precheck, capture to a restic store, reinstall from the clean base image (the Windows disk
@@ -195,6 +257,7 @@ def demo(ctx: click.Context, count: int, fresh: bool, desktop: str, forks: int, 
             count,
             fresh=fresh,
             desktop_profile=desktop,
+            directory=directory,
             forks=forks,
             log=lab.log,
             progress=progress,

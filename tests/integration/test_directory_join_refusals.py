@@ -3,8 +3,8 @@
 What a technician sees when the directory is unreachable: the configure stage fails with one
 line naming the cause, the join password appears nowhere (not in the run's output, not in any
 file of ansible-runner's artifacts), and a check-mode run of the role on a machine that has
-never been joined goes through without joining. The join against a real DC is not tested
-here yet (issue #12: the lab's Samba AD DC is still to come).
+never been joined goes through without joining. The join against the lab's real Samba AD DC
+is tested in test_directory_join.py.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from sovmigrate.run.options import ensure_ansible_on_path
 REPO = Path(__file__).resolve().parents[2]
 NAME = "dj-refuse"
 JOIN_PASSWORD = "Jo1n-S3cret-never-logged"
-# TEST-NET-1 (RFC 5737): an address nothing answers on.
-NO_DC = "192.0.2.1"
+# The machine's own loopback, where no Kerberos or LDAP service listens: a DC that does not
+# answer, with no packet leaving the machine (the tests send traffic nowhere else).
+NO_DC = "127.0.0.1"
 
 pytestmark = pytest.mark.integration
 
