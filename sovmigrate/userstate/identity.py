@@ -115,7 +115,7 @@ class Assignment:
         }
 
 
-def _local_entry(login: str) -> bool:
+def is_local_account(login: str) -> bool:
     """True when ``login`` is an account of /etc/passwd (not one the directory serves)."""
     try:
         with open("/etc/passwd", encoding="utf-8") as f:
@@ -154,7 +154,7 @@ def assign(
         resolved = names[sid]
         if mapped:
             # A mapped login the directory serves is a directory account; else a local one.
-            kind = "directory" if _exists(mapped) and not _local_entry(mapped) else "local"
+            kind = "directory" if _exists(mapped) and not is_local_account(mapped) else "local"
             out.append(Assignment(sid, windows_name, kind, mapped))
         elif resolved:
             out.append(Assignment(sid, windows_name, "directory", resolved))
@@ -172,7 +172,7 @@ def assign(
         else:
             login = local_login[sid]
             reason = ""
-            if _exists(login) and not _local_entry(login):
+            if _exists(login) and not is_local_account(login):
                 # A directory account already has this login: a local one would shadow it.
                 reason = f"local account {windows_name}: {login} is a directory login"
                 login = f"{login}-local"[:32]

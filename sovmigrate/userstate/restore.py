@@ -227,6 +227,7 @@ class Request:
     locale: str | None = None
     verify_only: bool = False
     apply_settings: bool = True
+    mount_shares: bool = True  # a directory account's mapped drives mounted at login
     manifest: Path | None = None  # a manifest file instead of the one kept in the store
     # A directory account's home is made as its first login would make it (identity.py).
     create_home: bool = False
@@ -284,5 +285,5 @@ def restore(store: ResticStore, req: Request, log: Log | None = None) -> Outcome
     if not req.verify_only and outcome.verified and req.apply_settings and not req.unresolved:
         from sovmigrate.userstate.settings_apply import apply_all
 
-        outcome.settings = apply_all(outcome)
+        outcome.settings = apply_all(outcome, mount_shares=req.mount_shares)
     return outcome

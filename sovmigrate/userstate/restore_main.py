@@ -132,6 +132,11 @@ def _parser() -> argparse.ArgumentParser:
     res.add_argument("--manifest", type=Path)
     res.add_argument("--verify-only", action="store_true")
     res.add_argument("--no-settings", action="store_true")
+    res.add_argument(
+        "--no-share-mounts",
+        action="store_true",
+        help="mapped drives as bookmarks only (no mount at login for directory accounts)",
+    )
     res.add_argument("--create-home", action="store_true", help="make a missing home")
     res.add_argument("--umask", default=identity.DEFAULT_UMASK)
     res.add_argument("--account", default="", help="directory or local (for the report)")
@@ -231,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                 locale=args.locale,
                 verify_only=args.verify_only,
                 apply_settings=not args.no_settings,
+                mount_shares=not args.no_share_mounts,
                 manifest=args.manifest,
                 create_home=args.create_home,
                 home_umask=args.umask,

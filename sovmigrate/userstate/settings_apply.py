@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from sovmigrate.userstate import bookmarks, restore_fs, winpath
+from sovmigrate.userstate import bookmarks, identity, restore_fs, share_mounts, winpath
 from sovmigrate.userstate.xdg import as_user, system_locale
 
 if TYPE_CHECKING:
@@ -134,7 +134,9 @@ def firefox_bookmarks(o: Outcome) -> Result:
     return _result("firefox-bookmarks", "applied" if changed else "unchanged", detail)
 
 
-def shares(o: Outcome) -> Result:
+def shares(o: Outcome, mount: bool = True) -> Result:
+    """Mapped drives: GTK bookmarks (Files' sidebar) for everyone; for a directory account,
+    also mounted at each login with its Kerberos ticket (``mount``; share_mounts.py)."""
     drives = o.manifest.settings.get("mapped_drives") or {}
     if not drives:
         return _result("shares", "none")
@@ -145,11 +147,17 @@ def shares(o: Outcome) -> Result:
         lines = []
     uris = {line.split(" ", 1)[0] for line in lines}
     for letter, unc in sorted(drives.items()):
-        uri = "smb:" + unc.replace("\\", "/")
+        uri = share_mounts.smb_uri(unc)
         if uri not in uris:
             lines.append(f"{uri} {letter}: {unc.rsplit(chr(92), 1)[-1]}")
     changed = restore_fs.write_if_changed(o.user, path, ("\n".join(lines) + "\n").encode())
-    return _result("shares", "applied" if changed else "unchanged", ", ".join(sorted(drives)))
+    detail = ", ".join(f"{letter}: {unc}" for letter, unc in sorted(drives.items()))
+    if mount and not identity.is_local_account(o.user.name):
+        changed |= share_mounts.install(o, drives)
+        detail += f" (mounted at login with the Kerberos ticket: {share_mounts.UNIT})"
+    else:
+        detail += " (bookmarks)"
+    return _result("shares", "applied" if changed else "unchanged", detail)
 
 
 def queue_name(unc: str) -> str:
@@ -267,11 +275,11 @@ STEPS: list[Callable[[Outcome], Result]] = [
 ]
 
 
-def apply_all(o: Outcome) -> list[Result]:
+def apply_all(o: Outcome, mount_shares: bool = True) -> list[Result]:
     results = []
     for step in STEPS:
         try:
-            results.append(step(o))
+            results.append(shares(o, mount_shares) if step is shares else step(o))
         except (OSError, ValueError, subprocess.SubprocessError) as exc:
             results.append(_result(step.__name__.replace("_", "-"), "failed", str(exc)))
     return results
