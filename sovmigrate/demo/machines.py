@@ -7,6 +7,13 @@ from pathlib import Path
 
 # Small disks keep the demo to minutes; the capture benchmark uses the size knob for volume.
 BULK_BYTES = (2_000_000, 3_000_000, 1_500_000, 2_500_000)
+# The directory agents whose profiles are on each PC (a number is added past the fourth PC).
+AGENTS = (
+    ("alice.martin", "bruno.petit"),
+    ("chloe.durand", "david.moreau"),
+    ("emma.bernard", "farid.haddad"),
+    ("gaelle.roux", "hugo.lambert"),
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,13 @@ class DemoMachine:
 
     def image(self, disks: Path) -> Path:
         return disks / f"{self.name}.img"
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """Logon names of the directory agents with a profile on this PC (two per PC)."""
+        index = int(self.name.rsplit("-", 1)[-1]) - 1
+        suffix = "" if index < len(AGENTS) else str(index + 1)
+        return tuple(login + suffix for login in AGENTS[index % len(AGENTS)])
 
 
 def plan_machines(count: int) -> list[DemoMachine]:

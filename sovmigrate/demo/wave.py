@@ -21,8 +21,15 @@ import yaml
 from sovmigrate.demo.machines import DemoMachine, plan_machines
 from sovmigrate.errors import UsageError
 from sovmigrate.lab import Lab
+from sovmigrate.lab.directory import JOIN_ACCOUNT, LAB_DEFAULT, DirectoryDescription, DirectoryUser
+from sovmigrate.lab.samba_dc import NETBIOS, SambaDC
 from sovmigrate.lab.tchap_standin import build_tchap_deb
-from sovmigrate.lab.windisk import build_windows_disk, description_path
+from sovmigrate.lab.windisk import (
+    Domain,
+    DomainAccount,
+    build_windows_disk,
+    description_path,
+)
 from sovmigrate.report.wave import collect, render
 from sovmigrate.run import CancelToken, RunOptions, run_wave
 from sovmigrate.run.options import NullProgress, Progress
@@ -33,6 +40,10 @@ from sovmigrate.userstate.store import ResticStore
 
 CAMPAIGN = "demo"
 WAVE = "vague-1"
+# The lab's domain controller: the demo's PCs were joined to its directory.
+DC_NAME = "demo-dc"
+SHARE = "partage"
+ADMIN_GROUP = "admins-poste"
 TCHAP_VERSION = "4.13.0"
 # Where the machines see the host's directories (nspawn binds).
 STORE_IN_MACHINE = "/srv/store"
@@ -143,8 +154,9 @@ def _write_private(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _ensure_secrets(paths: DemoPaths) -> None:
-    """The store password, made once; the vars file the playbooks read it from (0600).
+def _ensure_secrets(paths: DemoPaths, dc: SambaDC | None) -> None:
+    """The store password, made once, and the join account's password (from the lab DC): the
+    vars file the playbooks read them from (0600).
 
     Secrets go to ansible-playbook as ``-e @file``: never in extravars, which ansible-runner
     writes into its artifacts, nor on a command line.
@@ -157,10 +169,39 @@ def _ensure_secrets(paths: DemoPaths) -> None:
         "user_state_capture_store_password": password,
         "user_state_restore_store_password": password,
     }
+    if dc is not None:
+        data["directory_join_password"] = dc.passwords[JOIN_ACCOUNT]
     _write_private(paths.secrets, yaml.safe_dump(data))
 
 
-def _ensure_disks(paths: DemoPaths, machines: list[DemoMachine], states: dict[str, str], log: Log):
+def demo_directory(machines: list[DemoMachine]) -> DirectoryDescription:
+    """The lab's default directory plus the agents of the demo's PCs; the first agent of each
+    PC is in the site's admin group (sudo on the new workstation)."""
+    users = tuple(
+        DirectoryUser(login, ("agents", ADMIN_GROUP) if i == 0 else ("agents",))
+        for m in machines
+        for i, login in enumerate(m.agents)
+    )
+    return LAB_DEFAULT.merged(DirectoryDescription(users=users, shares=(SHARE,)))
+
+
+def _domain_of(machine: DemoMachine, dc: SambaDC | None) -> Domain | None:
+    if dc is None:
+        return None
+    return Domain(
+        NETBIOS,
+        tuple(DomainAccount(login, dc.sids[login]) for login in machine.agents),
+        share=f"\\\\{dc.fqdn}\\{SHARE}",
+    )
+
+
+def _ensure_disks(
+    paths: DemoPaths,
+    machines: list[DemoMachine],
+    states: dict[str, str],
+    log: Log,
+    dc: SambaDC | None,
+) -> None:
     paths.disks.mkdir(parents=True, exist_ok=True)
     for m in machines:
         image = m.image(paths.disks)
@@ -170,7 +211,14 @@ def _ensure_disks(paths: DemoPaths, machines: list[DemoMachine], states: dict[st
             continue
         log(f"{m.name}: building its Windows disk (seed {m.seed}, {m.variant})")
         partial = paths.disks / f".{m.name}.partial.img"
-        build_windows_disk(partial, m.seed, m.variant, m.bulk_bytes, huge_file=m.huge_file)
+        build_windows_disk(
+            partial,
+            m.seed,
+            m.variant,
+            m.bulk_bytes,
+            huge_file=m.huge_file,
+            directory=_domain_of(m, dc),
+        )
         description_path(partial).replace(description_path(image))
         partial.replace(image)
 
@@ -183,8 +231,26 @@ def _ensure_tchap(paths: DemoPaths) -> str:
     return hashlib.sha256(deb.read_bytes()).hexdigest()
 
 
-def _stage_vars(paths: DemoPaths, tchap_sha256: str, desktop_profile: str) -> dict[str, Any]:
+def _directory_vars(dc: SambaDC | None) -> dict[str, Any]:
+    if dc is None:
+        return {}
     return {
+        "precheck_directory_realm": dc.realm,
+        "precheck_directory_dns_servers": [dc.address],
+        "directory_join_realm": dc.realm,
+        "directory_join_user": JOIN_ACCOUNT,
+        "directory_join_dns_servers": [dc.address],
+        "directory_join_sudo_groups": [ADMIN_GROUP],
+        "directory_join_login_groups": ["agents", ADMIN_GROUP],
+        "user_state_restore_directory_domains": [dc.domain_sid],
+    }
+
+
+def _stage_vars(
+    paths: DemoPaths, tchap_sha256: str, desktop_profile: str, dc: SambaDC | None
+) -> dict[str, Any]:
+    return {
+        **_directory_vars(dc),
         "precheck_store": STORE_IN_MACHINE,
         "precheck_windows_source": WINDOWS_IN_MACHINE,
         # Lab machines are small containers with small disk images: the real minimums do not apply.
@@ -213,23 +279,32 @@ def _states(store: Store) -> dict[str, str]:
 
 def _drive_data_owner(paths: DemoPaths, machine: DemoMachine) -> dict[str, str]:
     """The data folders of the drive root (C:\\Donnees, Users\\Public) go to the machine's
-    first user: without an owner the restore could not take them, and the gate would rightly
-    refuse ``done`` for a capture that was not restored."""
+    first local user (its first user on a PC without one): without an owner the restore could
+    not take them, and the gate would rightly refuse ``done`` for a capture that was not
+    restored."""
     description = description_path(machine.image(paths.disks))
     users = json.loads(description.read_text(encoding="utf-8")).get("users", [])
     if not users:
         return {}
-    return {"user_state_restore_drive_data_user": login_for(users[0]["name"])}
+    owner = next((u for u in users if not u.get("domain")), users[0])
+    return {"user_state_restore_drive_data_user": login_for(owner["name"])}
 
 
-def _register(store: Store, lab: Lab, paths: DemoPaths, machines: list[DemoMachine]) -> None:
+def _register(
+    store: Store, lab: Lab, paths: DemoPaths, machines: list[DemoMachine], directory: bool
+) -> None:
     campaign = store.campaign(CAMPAIGN, create=True)
     records = [
         MachineRecord(
             name=m.name,
             site="Laboratoire",
             facts={"demo_seed": m.seed, "demo_variant": m.variant},
-            vars={**(lab_host_vars(lab, m.name) or {}), **_drive_data_owner(paths, m)},
+            vars={
+                **(lab_host_vars(lab, m.name) or {}),
+                **_drive_data_owner(paths, m),
+                # The join and the postcheck check that this PC's first agent resolves.
+                **({"directory_join_check_user": m.agents[0]} if directory else {}),
+            },
         )
         for m in machines
     ]
@@ -246,6 +321,7 @@ def fresh_start(lab: Lab, paths: DemoPaths, log: Log) -> None:
         log(f"--fresh: destroying {', '.join(names)}")
         lab.destroy(names)
     shutil.rmtree(paths.root, ignore_errors=True)
+    SambaDC(lab, DC_NAME).secrets_file.unlink(missing_ok=True)
 
 
 def run_demo(
@@ -254,6 +330,7 @@ def run_demo(
     *,
     fresh: bool = False,
     desktop_profile: str = "full",
+    directory: bool = True,
     forks: int = 5,
     log: Log = print,
     progress: Progress | None = None,
@@ -267,7 +344,11 @@ def run_demo(
     machines = plan_machines(count)
     for d in (paths.store, paths.packages, paths.artifacts, paths.reports, paths.manifests):
         d.mkdir(parents=True, exist_ok=True)
-    _ensure_secrets(paths)
+    dc = None
+    if directory:
+        log(f"{DC_NAME}: the lab's Samba AD domain controller (the PCs' directory)")
+        dc = SambaDC(lab, DC_NAME).up(demo_directory(machines))
+    _ensure_secrets(paths, dc)
     # Created here, once, as a team creates its store before a wave: the machines capture
     # into it at the same time (their own creation of a local store is serialised anyway).
     if ResticStore(str(paths.store), paths.password).init_if_absent():
@@ -275,16 +356,16 @@ def run_demo(
     tchap_sha256 = _ensure_tchap(paths)
     with open_store(str(paths.database)) as store:
         states = _states(store)
-        _ensure_disks(paths, machines, states, log)
+        _ensure_disks(paths, machines, states, log, dc)
         for m in machines:
             wiped = states.get(m.name) in WIPED_STATES
             image = None if wiped else m.image(paths.disks)
             lab.up([m.name], binds=_binds(paths, image))
-        _register(store, lab, paths, machines)
+        _register(store, lab, paths, machines, dc is not None)
         options = RunOptions(
             forks=forks,
             artifacts_root=paths.artifacts,
-            extravars=_stage_vars(paths, tchap_sha256, desktop_profile),
+            extravars=_stage_vars(paths, tchap_sha256, desktop_profile, dc),
             secret_vars_files=[paths.secrets],
         )
         campaign = store.campaign(CAMPAIGN)

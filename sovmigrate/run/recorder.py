@@ -31,7 +31,8 @@ def outcome_from(stage: str, result: dict[str, Any] | None) -> StageOutcome:
                 verified=u.get("verified") is True,
                 files=int(u.get("files") or 0),
                 bytes=int(u.get("bytes") or 0),
-                detail={k: v for k, v in u.items() if k not in ("user", "name", "verified")},
+                # The Windows name stays in the detail: the wave report shows it beside the account.
+                detail={k: v for k, v in u.items() if k not in ("user", "verified")},
             )
             for u in users
         )

@@ -1,8 +1,11 @@
 """The main job, end to end: ``sovmigrate lab demo`` as the README's first command runs it.
 
-Two lab machines with built Windows disks; the second was left hibernated by Fast Startup. The
-test looks where a pilot would: the state store, inside the migrated machine (the files of every
-capture manifest, hashed there; Tchap and the suite's launchers), the HTML wave report in a real
+Two lab machines with built Windows disks of PCs joined to the lab's Samba AD domain (a third
+lab machine, the DC): two directory agents and one local account on each; the second PC was left
+hibernated by Fast Startup. The test looks where a pilot would: the state store, inside the
+migrated machine (the files of every capture manifest, hashed there, in the home of the account
+of each profile's SID with its uid/gid; the agents resolved through SSSD and logging in with
+their directory password; Tchap and the suite's launchers), the HTML wave report in a real
 browser, and every file the demo left for a secret it must not hold.
 """
 
@@ -14,11 +17,14 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 
 from sovmigrate.lab import Lab
 from sovmigrate.state import open_store
+from sovmigrate.userstate import manifest as manifest_io
+from sovmigrate.userstate.restore_main import login_for
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from browser import render_in_chromium
@@ -65,14 +71,23 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
     try:
         yield lab, lab_dir / "demo", done
     finally:
-        lab.destroy(["demo-1", "demo-2"])
+        lab.destroy(["demo-1", "demo-2", "demo-dc"])
 
 
-def _ssh(lab: Lab, name: str, *command: str) -> str:
+def _ssh(lab: Lab, name: str, *command: str, stdin: str | None = None) -> str:
     # ssh hands the words to the remote shell: quote them so that it sees them unchanged.
     argv = lab.ssh_argv(name, (shlex.join(command),))
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=True)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=600, check=True, input=stdin
+    )
     return done.stdout
+
+
+def _directory(lab: Lab) -> dict[str, Any]:
+    """What the lab DC holds: the agents' SIDs and generated passwords (a 0600 file)."""
+    path = lab.paths.root / "directory" / "demo-dc.json"
+    assert path.stat().st_mode & 0o077 == 0, "the directory's passwords are readable by others"
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def test_demo_exits_zero_with_a_verdict_per_machine(demo) -> None:
@@ -131,6 +146,76 @@ def test_every_captured_file_is_in_the_new_home_with_the_same_hash(demo) -> None
     assert any("/Documents/" in p for p in homes)
 
 
+def test_each_profile_is_in_the_home_of_its_account_with_its_uid_and_gid(demo) -> None:
+    lab, root, _done = demo
+    directory = _directory(lab)
+    agents = {sid: login for login, sid in directory["sids"].items()}
+    manifests = [m for m in manifest_io.read(root / "manifests" / "demo-1.json") if m.sid]
+    kinds = {"directory": 0, "local": 0}
+    for m in manifests:
+        if m.sid in agents:
+            # A directory agent: the account SSSD serves for that SID, and no local twin.
+            login = agents[m.sid]
+            assert _ssh(lab, "demo-1", "getent", "-s", "sss", "passwd", login).startswith(login)
+            assert (
+                subprocess.run(
+                    lab.ssh_argv("demo-1", (f"getent -s files passwd {login}",)),
+                    capture_output=True,
+                ).returncode
+                != 0
+            ), f"{login} has a local twin"
+            kinds["directory"] += 1
+        else:
+            # The PC's own local account keeps the local rules: a local login from its name.
+            login = login_for(m.name)
+            assert _ssh(lab, "demo-1", "getent", "-s", "files", "passwd", login)
+            kinds["local"] += 1
+        ids = _ssh(lab, "demo-1", "sh", "-c", f"id -u {login}; id -g {login}").split()
+        home = _ssh(lab, "demo-1", "getent", "passwd", login).strip().split(":")[5]
+        listing = _ssh(
+            lab, "demo-1", "find", home, "-type", "f", "-printf", "%U:%G\\t%p\\n"
+        ).splitlines()
+        wrong = [ln for ln in listing if not ln.startswith(":".join(ids) + "\t")]
+        assert wrong == [], f"{login}: files not owned by {ids}: {wrong[:3]}"
+        digests = _ssh(
+            lab,
+            "demo-1",
+            "sh",
+            "-c",
+            f"find {shlex.quote(home)} -type f -print0 | xargs -0 -r sha256sum",
+        )
+        present = {line.split()[0] for line in digests.splitlines()}
+        missing = [e.path for e in m.entries if e.sha256 not in present]
+        assert missing == [], f"{login}: {len(missing)} files missing, e.g. {missing[:3]}"
+    assert kinds == {"directory": 2, "local": 1}, kinds
+
+
+def test_an_agent_logs_in_with_the_directory_password(demo) -> None:
+    lab, _root, _done = demo
+    directory = _directory(lab)
+    login = "alice.martin"
+    _ssh(
+        lab, "demo-1", "sh", "-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y -q pamtester"
+    )
+    # The password on stdin, never on a command line.
+    good = subprocess.run(
+        lab.ssh_argv("demo-1", (f"pamtester login {login} authenticate acct_mgmt",)),
+        input=directory["passwords"][login] + "\n",
+        capture_output=True,
+        text=True,
+    )
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = subprocess.run(
+        lab.ssh_argv("demo-1", (f"pamtester login {login} authenticate",)),
+        input="not-the-password\n",
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0
+    # The first agent of each PC is in the site's admin group: sudo on the new workstation.
+    assert "(ALL : ALL) ALL" in _ssh(lab, "demo-1", "sudo", "-l", "-U", login)
+
+
 def test_suite_and_tchap_are_installed_on_the_migrated_machine(demo) -> None:
     lab, _root, _done = demo
     version = _ssh(lab, "demo-1", "dpkg-query", "-W", "-f", "${Version}", "tchap-prod")
@@ -147,16 +232,23 @@ def test_wave_report_renders_in_chromium(demo) -> None:
     assert errors == []
     text = report.read_text(encoding="utf-8")
     assert "demo-1" in text and "demo-2" in text
+    # The account that received each profile, and that it is the directory's.
+    accounts = text.split('id="accounts"', 1)[1]
+    assert "alice.martin</td><td>annuaire</td>" in accounts
 
 
-def test_store_password_is_in_no_artifact_report_or_output(demo) -> None:
-    _lab, root, done = demo
+def test_no_password_is_in_any_artifact_report_or_output(demo) -> None:
+    lab, root, done = demo
     password = (root / "store.password").read_text(encoding="utf-8").strip()
     assert len(password) >= 32
-    assert password not in done.stdout and password not in done.stderr
+    # The join account's password and the agents': none may leak either.
+    secrets = [password, *_directory(lab)["passwords"].values()]
+    for secret in secrets:
+        assert secret not in done.stdout and secret not in done.stderr
     leaks = []
-    for folder in ("artifacts", "reports", "manifests"):
+    for folder in ("artifacts", "reports", "manifests", "disks"):
         for path in (root / folder).rglob("*"):
-            if path.is_file() and password.encode() in path.read_bytes():
-                leaks.append(str(path))
-    assert not leaks, f"the store password is written in {leaks[:5]}"
+            if path.is_file() and path.suffix != ".img":
+                data = path.read_bytes()
+                leaks += [str(path) for s in secrets if s.encode() in data]
+    assert not leaks, f"a password is written in {leaks[:5]}"

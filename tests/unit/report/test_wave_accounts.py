@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sovmigrate.report import wave
+from sovmigrate.run.recorder import outcome_from
 from sovmigrate.state import MachineRecord, UserResult, open_store
 from sovmigrate.state.pipeline import StageOutcome, begin_stage, finish_stage
 
@@ -14,10 +15,15 @@ AGENT = "S-1-5-21-1111111111-2222222222-3333333333-1104"
 LOCAL = "S-1-5-21-9-8-7-1001"
 
 
-def _restored(sid: str, name: str, login: str, account: str, files: int) -> UserResult:
-    # What the runner records of the restore role's result for one profile (docs/restore.md).
-    detail = {"name": name, "linux_user": login, "account": account}
-    return UserResult(sid, True, files, files * 100, detail=detail)
+def _restore_result() -> dict[str, object]:
+    # What the restore role reports for a machine (docs/restore.md), read as the runner reads it.
+    users = [
+        {"user": AGENT, "name": "alice.martin", "linux_user": "alice.martin"},
+        {"user": LOCAL, "name": "Jean Dupont", "linux_user": "jean-dupont"},
+    ]
+    for u, kind, files in zip(users, ("directory", "local"), (12, 4), strict=True):
+        u.update(account=kind, verified=True, files=files, bytes=files * 100)
+    return {"ok": True, "users": users}
 
 
 @pytest.mark.parametrize(
@@ -36,16 +42,7 @@ def test_each_profile_names_its_account_and_where_it_comes_from(
             ("capture", StageOutcome(ok=True, users=users)),
             ("reinstall", StageOutcome(ok=True)),
             ("configure", StageOutcome(ok=True)),
-            (
-                "restore",
-                StageOutcome(
-                    ok=True,
-                    users=(
-                        _restored(AGENT, "alice.martin", "alice.martin", "directory", 12),
-                        _restored(LOCAL, "Jean Dupont", "jean-dupont", "local", 4),
-                    ),
-                ),
-            ),
+            ("restore", outcome_from("restore", _restore_result())),
         ]
         for stage, outcome in stages:
             m = store.machine(camp, "pc1")
