@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,6 +22,7 @@ from sovmigrate.userstate import identity, manifest_store, placement, restore_fs
 from sovmigrate.userstate.manifest import Manifest
 from sovmigrate.userstate.placement import Placement
 from sovmigrate.userstate.store import ResticStore
+from sovmigrate.userstate.tarstream import TarStream, TarStreamError
 from sovmigrate.userstate.xdg import LinuxUser
 
 Log = Callable[[str], None]
@@ -147,20 +147,19 @@ def _stage(store: ResticStore, snapshot: str, todo: list[Placed], staging: Path)
     bad: list[str] = []
     current = ""
     try:
-        with store.dump_tar(snapshot) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+        with store.dump_tar(snapshot) as stream:
+            tar = TarStream(stream)
             for member in tar:
                 name = member.name.lstrip("/")
-                if name not in wanted or not member.isfile():
+                if name not in wanted or member.kind != "file":
                     continue
                 current = name
                 n, p = wanted[name]
-                reader = tar.extractfile(member)
-                assert reader is not None
-                digest = restore_fs.write_stream(reader, staging / str(n), member.size)
+                digest = restore_fs.write_stream(tar.chunks(), staging / str(n), member.size)
                 seen.add(name)
                 if digest != p.placement.entry.sha256 or member.size != p.placement.entry.size:
                     bad.append(name)
-    except (SovmigrateError, tarfile.TarError, OSError) as exc:
+    except (SovmigrateError, TarStreamError, OSError) as exc:
         where = f" while reading {current}" if current else ""
         raise OperationFailed(
             f"the store is damaged: snapshot {snapshot[:8]} could not be read{where} ({exc}); "

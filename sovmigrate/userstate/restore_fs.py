@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import IO
 
 from sovmigrate.errors import UsageError
 from sovmigrate.userstate.xdg import LinuxUser
@@ -54,14 +54,14 @@ def make_dirs(user: LinuxUser, directory: Path) -> None:
         os.chown(d, user.uid, user.gid)
 
 
-def write_stream(reader: IO[bytes], out: Path, size: int) -> str:
-    """Copy ``size`` bytes to ``out`` keeping runs of zeros as holes; return the SHA-256."""
+def write_stream(chunks: Iterable[bytes | memoryview], out: Path, size: int) -> str:
+    """Write ``size`` bytes of ``chunks`` (of CHUNK bytes but the last) to ``out`` keeping
+    runs of zeros as holes; return the SHA-256 of what was written."""
     digest = hashlib.sha256()
     with out.open("wb") as f:
         left = size
-        while left > 0:
-            chunk = reader.read(min(CHUNK, left))
-            if not chunk:
+        for chunk in chunks:
+            if left <= 0:
                 break
             digest.update(chunk)
             left -= len(chunk)

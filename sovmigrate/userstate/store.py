@@ -8,6 +8,7 @@ line saying what to do (wrong password, unreachable store, full store).
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sovmigrate.errors import EnvironmentProblem, OperationFailed, UsageError
 
@@ -275,7 +276,7 @@ class ResticStore:
                 yield node
 
     @contextmanager
-    def dump_tar(self, snapshot_id: str, *, no_cache: bool = False) -> Iterator[IO[bytes]]:
+    def dump_tar(self, snapshot_id: str, *, no_cache: bool = False) -> Iterator[io.BufferedReader]:
         """The whole snapshot as a tar stream (no temporary copy on disk).
 
         ``no_cache``: read the trees from the store too, not from restic's local cache (which
@@ -287,7 +288,7 @@ class ResticStore:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        assert proc.stdout is not None and proc.stderr is not None
+        assert isinstance(proc.stdout, io.BufferedReader) and proc.stderr is not None
         try:
             yield proc.stdout
         finally:
