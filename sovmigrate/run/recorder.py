@@ -113,14 +113,17 @@ class StageRecorder:
         machine, run_id = self.runs[host.host]
         reason = failure_reason(host)
         result = "unreachable" if host.status == "unreachable" else "failed"
-        # What the playbook reported before failing (e.g. which user was not verified) is kept.
-        reported = outcome_from(self.stage, host.result).users
+        # What the playbook reported before failing (e.g. which user was not verified, the
+        # verdict's reason codes that reports say in their language) is kept.
+        reported = outcome_from(self.stage, host.result)
         after = finish_stage(
             self.store,
             machine.id,
             self.stage,
             run_id,
-            StageOutcome(ok=False, reason=reason, result=result, users=reported),
+            StageOutcome(
+                ok=False, reason=reason, result=result, users=reported.users, data=reported.data
+            ),
             self.actor,
         )
         self.finished[host.host] = after

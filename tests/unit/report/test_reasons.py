@@ -32,9 +32,11 @@ def _role_message(result: dict[str, Any]) -> str:
     )
 
 
-def _hibernated_wave(tmp_path: Path) -> dict[str, Any]:
+def _hibernated_wave(tmp_path: Path, with_fact: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """The demo's hibernated machine through the real path: the engine's verdict, the role's
-    failing task, the event collector and the recorder into the store."""
+    failing task, the event collector and the recorder into the store. ``with_fact``: the
+    collector saw the verdict fact (kept with the failed run); without it (event data left
+    out at scale), the codes come from the failed task's message alone."""
     verdict = {  # what sovmigrate/userstate/precheck.py writes for a hibernated volume
         "ok": False,
         "reason": str(HIBERNATED),
@@ -48,14 +50,21 @@ def _hibernated_wave(tmp_path: Path) -> dict[str, Any]:
         recorder = StageRecorder(store, "precheck", w.id, "tester", "ctl")
         assert recorder.begin(machine)
         events = EventCollector.for_hosts(["pc-hiber"])
+        if with_fact:  # the role's set_fact of the verdict, then its failing assert
+            res = {"ansible_facts": {"sovmigrate_result": {"stage": "precheck", **verdict}}}
+            events({"event": "runner_on_ok", "event_data": {"host": "pc-hiber", "res": res}})
         events({"event": "runner_on_failed", "event_data": {
             "host": "pc-hiber", "task": TASK, "res": {"msg": _role_message(verdict)}}})  # fmt: skip
         recorder.fail(events.hosts["pc-hiber"])
-        return wave.collect(store, camp, w)
+        [run] = store.stage_runs(machine_id=machine.id)
+        return wave.collect(store, camp, w), run.data
 
 
-def test_the_hibernated_machine_is_said_in_each_language(tmp_path: Path) -> None:
-    data = _hibernated_wave(tmp_path)
+@pytest.mark.parametrize("with_fact", [True, False])
+def test_the_hibernated_machine_is_said_in_each_language(tmp_path: Path, with_fact: bool) -> None:
+    data, run_data = _hibernated_wave(tmp_path, with_fact)
+    # The verdict the role reported before failing is kept with the run (its codes first).
+    assert reasons.from_data(run_data) == ([("precheck.hibernated", {})] if with_fact else [])
     [m] = data["machines"]
     assert m["reasons"] == [{"code": "precheck.hibernated", "params": {}}]
     assert HIBERNATED.cause in m["reason"]  # the raw message is kept (JSON output, history)
