@@ -94,6 +94,12 @@ def _check_rules(rules: dict[str, Any], where: str) -> None:
     for key, value in (rules.get("target") or {}).items():
         if key != "name":
             _positive(value, f"{where}: readiness.target.{key}")
+    packages = (rules.get("drivers") or {}).get("image_firmware") or []
+    if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
+        raise UsageError(
+            f"{where}: readiness.drivers.image_firmware: expected a list of Debian package "
+            f"names, found {packages!r}"
+        )
 
 
 def load_config(path: Path | None) -> CampaignConfig:

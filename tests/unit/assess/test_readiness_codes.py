@@ -172,6 +172,10 @@ def test_campaign_overrides_levels_targets_and_catalogue(tmp_path: Path) -> None
         ("readiness:\n  target: {min_ram_mb: -1}\n", "readiness.target.min_ram_mb"),
         ("sites:\n  PARIS: {bandwidth_mbps: fast}\n", "sites.PARIS.bandwidth_mbps"),
         ("colour: blue\n", "unknown section 'colour'"),
+        (
+            "readiness:\n  drivers: {image_firmware: firmware-iwlwifi}\n",
+            "image_firmware: expected a list",
+        ),
     ],
 )
 def test_bad_campaign_settings_are_named(tmp_path: Path, text: str, error: str) -> None:
