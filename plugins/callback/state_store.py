@@ -116,6 +116,7 @@ class CallbackModule(CallbackBase):
             source=self.get_option("source"),
             spool_dir=Path(spool) if spool else None,
             warn=display.warning,
+            note=display.display,
         )
         self._recorder.open()
         # An interrupted playbook sends no stats: its open runs are closed as canceled then.

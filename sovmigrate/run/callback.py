@@ -37,6 +37,7 @@ from sovmigrate.run.recorder import StageRecorder
 from sovmigrate.run.spool import Spool, replay
 from sovmigrate.state import DESTRUCTIVE_STAGES, STAGES, Campaign, HostReport, Machine, Store
 from sovmigrate.state.config import pick_campaign
+from sovmigrate.state.pipeline_states import beyond
 from sovmigrate.state.store import open_store
 
 CONTROLLER_ENV = "SOVMIGRATE_CONTROLLER"  # set while the callback records: the gate needs it
@@ -79,11 +80,13 @@ class PlaybookRecorder:
         source: str = "ansible-playbook",
         spool_dir: Path | None = None,
         warn: Callable[[str], None] = lambda _msg: None,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         self.target, self.campaign_name, self.source = target, campaign, source
         self.controller, self.actor = controller_id(), _actor()
         self.spool = Spool(spool_dir) if spool_dir else None
         self.warn = warn
+        self.note = note or warn
         self.store: Store | None = None
         self.campaign: Campaign | None = None
         self.unreachable = ""
@@ -180,7 +183,12 @@ class PlaybookRecorder:
             if not self._guard(lambda: recorder.begin(machine)):
                 stage.ignored.add(host)
                 why = recorder.refused.get(host, "state store error")
-                self.warn(f"sovmigrate: {host} {stage.name} not recorded: {why}")
+                state = self._guard(lambda: recorder.store.machine_by_id(machine.id).state)
+                if state and beyond(state, stage.name):
+                    # A converging machine (ansible-pull) re-runs a stage it passed: not news.
+                    self.note(f"sovmigrate: {host} is {state}; {stage.name} kept as is")
+                else:
+                    self.warn(f"sovmigrate: {host} {stage.name} not recorded: {why}")
                 return
         stage.collector.hosts[host] = HostStatus(host)
 

@@ -21,13 +21,7 @@ from typing import Any
 from sovmigrate.errors import SovmigrateError
 from sovmigrate.run.events import HostStatus
 from sovmigrate.state import Campaign, Store
-from sovmigrate.state.pipeline_states import PROGRESS_STATES, READY_STATE
-
-
-def _past(state: str, stage: str) -> bool:
-    """The machine went beyond ``stage`` (a converging laptop re-runs configure every time)."""
-    order = PROGRESS_STATES
-    return state in order and order.index(state) > order.index(READY_STATE[stage])
+from sovmigrate.state.pipeline_states import beyond
 
 
 class Spool:
@@ -88,7 +82,7 @@ def replay(spool: Spool, store: Store, campaign: Campaign, actor: str) -> Iterat
                     controller=f"{rec['controller']} (spooled {rec['at']})",
                 )  # fmt: skip
                 if not recorder.begin(machine):
-                    if not _past(machine.state, rec["stage"]):
+                    if not beyond(machine.state, rec["stage"]):
                         rejected.append({**rec, "rejected": recorder.refused[machine.name]})
                     continue  # a later run already took the machine past this stage
                 status = HostStatus(rec["host"], rec["status"], rec["reason"], rec["result"])

@@ -43,3 +43,10 @@ OFF_PATH_STATES: tuple[str, ...] = ("failed", "excluded", "rolled_back")
 ALL_STATES: tuple[str, ...] = PROGRESS_STATES + OFF_PATH_STATES
 # States a wave run never touches again without an explicit operator command.
 STOPPED_STATES = frozenset({"done", *OFF_PATH_STATES})
+
+
+def beyond(state: str, stage: str) -> bool:
+    """The machine already went past ``stage`` (a converging laptop re-runs configure often)."""
+    return state in PROGRESS_STATES and PROGRESS_STATES.index(state) > PROGRESS_STATES.index(
+        READY_STATE[stage]
+    )

@@ -155,3 +155,20 @@ def test_a_bad_store_target_is_one_line(target: str, tmp_path: Path) -> None:
     rec.open()
     assert len(warnings) == 1 and "NOT recorded" in warnings[0]
     rec.close()
+
+
+def test_a_converging_machine_rerunning_a_passed_stage_is_a_note(
+    store_url: str, store: Store, campaign: Campaign
+) -> None:
+    store.create_wave(campaign, "w1", ["pc1"])
+    rec = _recorder(store_url)
+    _play(rec, "precheck", [_ok("pc1")], removed=[])
+    _end(rec)
+    warnings: list[str] = []
+    notes: list[str] = []
+    again = _recorder(store_url, warn=warnings.append, note=notes.append)
+    _play(again, "precheck", [_ok("pc1")], removed=[])  # ansible-pull's next run, say
+    _end(again, {"pc1": {"ok": 1, "changed": 0, "failures": 0, "unreachable": 0}})
+    assert warnings == [] and notes == ["sovmigrate: pc1 is prechecked; precheck kept as is"]
+    assert [r.result for r in store.stage_runs()] == ["ok"]
+    assert [r.changed for r in store.host_reports(store.machine(campaign, "pc1").id)] == [0]
