@@ -1,31 +1,36 @@
 #!/usr/bin/env python3
-"""Restore + verify throughput on a generated profile set, against ``cp -a`` of the same tree.
+"""Benchmark: restore + verification into Linux homes, against ``cp -a`` of the same tree.
 
-    sudo .venv/bin/python benchmarks/restore.py [--bytes 1000000000] [--keep DIR]
+    sudo .venv/bin/python benchmarks/restore.py [--size 1g|10g] [--runs 3] [--keep DIR]
 
-Builds a fixture Windows disk (~--bytes of documents over 3-4 users), captures it with the real
-engine into a local restic store, then restores every user into fresh homes (owned by
-``nobody``) and verifies them: that is the measured figure. The baseline, in the same run, is
-``cp -a`` of the restored homes to a sibling directory on the same file system. Prints the
-figures and the ratio (restore+verify time / cp -a time). Needs root (ntfs-3g mount).
+Builds the same disk as ``benchmarks/capture.py`` (``--size``), captures it once with the
+real engine into a local restic store, then, ``--runs`` times: restores every captured
+subject into fresh homes (owned by ``nobody``, French user-dirs) as the role does, one
+``python3 -m sovmigrate.userstate.restore_main restore`` per subject, each verified, then
+``sync``: that is the measured figure (wall time, MB/s, files/s, peak RSS of the largest
+process). The baseline, in the same run: ``cp -a`` of the restored homes to a sibling
+directory on the same file system, then ``sync``. Prints each run, the median and the range,
+and the load average around each run (other jobs share the machine). Needs root.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from sovmigrate.lab.windisk import build_windows_disk
-from sovmigrate.userstate.capture import Options, capture
-from sovmigrate.userstate.manifest_store import save
-from sovmigrate.userstate.restore import Request
-from sovmigrate.userstate.restore_main import run_restore
-from sovmigrate.userstate.store import ResticStore
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from capture import build_set_apart, capture_run, load, one_run, report, spread, timed
+
+from sovmigrate.userstate import manifest as manifest_io
 
 FRENCH_DIRS = (
     'XDG_DESKTOP_DIR="$HOME/Bureau"\nXDG_DOCUMENTS_DIR="$HOME/Documents"\n'
@@ -34,56 +39,79 @@ FRENCH_DIRS = (
 )
 
 
+def restore_all(work: Path, password: Path, subjects: list[str]) -> tuple[float, int, int, int]:
+    """Every subject into a fresh home: wall seconds, peak RSS, files and bytes restored."""
+    homes = work / "homes"
+    shutil.rmtree(homes, ignore_errors=True)
+    homes.mkdir()
+    for subject in subjects:
+        home = homes / subject
+        (home / ".config").mkdir(parents=True)
+        (home / ".config" / "user-dirs.dirs").write_text(FRENCH_DIRS, encoding="utf-8")
+        shutil.chown(home, "nobody")
+    subprocess.run(["sync"], check=True)
+    files = size = peak = 0
+    start = time.perf_counter()
+    for subject in subjects:
+        out = work / "result.json"
+        argv = [sys.executable, "-m", "sovmigrate.userstate.restore_main", "restore"]
+        argv += ["--store", str(work / "store"), "--password-file", str(password)]
+        argv += ["--host", "bench", "--user", subject, "--to-user", "nobody"]
+        argv += ["--home", str(homes / subject)]
+        _, rss = timed(argv, stdout=out)
+        result = json.loads(out.read_text(encoding="utf-8"))
+        if not result["verified"]:
+            raise SystemExit(f"restore of {subject} not verified: {result['reason']}")
+        files += result["files"]
+        size += result["bytes"]
+        peak = max(peak, rss)
+    subprocess.run(["sync"], check=True)
+    return time.perf_counter() - start, peak, files, size
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--bytes", type=int, default=1_000_000_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=["1g", "10g"], default="1g")
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="work here and keep the files")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
     args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="sovmigrate-bench-restore-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="sovmigrate-bench-restore-", dir="/var/tmp"))
     work.mkdir(parents=True, exist_ok=True)
+    runs: list[dict[str, float]] = []
     try:
         image = work / "windows.img"
-        t0 = time.monotonic()
-        build_windows_disk(image, seed=42, size_knob=args.bytes, huge_file=False)
-        print(f"disk built in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+        build_set_apart(image, args.size)
         password = work / "pw"
-        password.write_text("bench\n")
-        store = ResticStore(str(work / "store"), password)
-        t0 = time.monotonic()
-        manifests = capture(image, store, Options(host="bench"))
-        for m in manifests:
-            save(store, m)
-        print(f"captured in {time.monotonic() - t0:.1f} s", file=sys.stderr)
-        homes = work / "homes"
-        homes.mkdir()
-        subprocess.run(["sync"], check=True)
-        t0 = time.monotonic()
-        files = size = 0
-        for m in manifests:
-            home = homes / (m.sid or "drive")
-            (home / ".config").mkdir(parents=True)
-            (home / ".config" / "user-dirs.dirs").write_text(FRENCH_DIRS, encoding="utf-8")
-            shutil.chown(home, "nobody")
-            req = Request(host="bench", user=m.sid or "drive", to_user="nobody", home=home)
-            out = run_restore(store, req)
-            assert out["verified"], out["reason"]
-            files += out["files"]
-            size += out["bytes"]
-        subprocess.run(["sync"], check=True)
-        restore_s = time.monotonic() - t0
-        t0 = time.monotonic()
-        subprocess.run(["cp", "-a", str(homes), str(work / "homes-cp")], check=True)
-        subprocess.run(["sync"], check=True)
-        cp_s = time.monotonic() - t0
-        mb = size / 1e6
-        print(f"restored+verified: {files} files, {mb:.0f} MB in {restore_s:.1f} s "
-              f"= {mb / restore_s:.0f} MB/s")  # fmt: skip
-        print(f"cp -a of the restored homes: {cp_s:.1f} s = {mb / cp_s:.0f} MB/s")
-        print(f"ratio restore+verify / cp -a: {restore_s / cp_s:.2f}x the time")
-        return 0
+        password.write_text("benchmark-only\n")
+        capture_s, _, manifest = capture_run(image, work, password)
+        image.unlink()  # the restore reads the store only; leave the space to the homes
+        subjects = [m.sid or "drive" for m in manifest_io.read(manifest)]
+        for _ in range(args.runs):
+            before = load()
+            restore_s, rss, files, size = restore_all(work, password, subjects)
+            copy = work / "homes-cp"
+            shutil.rmtree(copy, ignore_errors=True)
+            cp_s, cp_rss = timed(["sh", "-c", f"cp -a '{work / 'homes'}' '{copy}' && sync"])
+            shutil.rmtree(copy)
+            runs.append(one_run("restore_s", restore_s, rss, cp_s, cp_rss, size, files, before))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+    figures: dict[str, Any] = {
+        "size": args.size,
+        "runs": len(runs),
+        "subjects": len(subjects),
+        "files": files,
+        "bytes": size,
+        "capture_s": round(capture_s, 1),
+        "per_run": [{k: round(v, 2) for k, v in r.items()} for r in runs],
+        "median_range": {k: spread([r[k] for r in runs]) for k in runs[0]},
+        # Included in each peak RSS: a started process counts its parent's pages until exec.
+        "benchmark_own_rss_MB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3),
+    }
+    report(figures, args.format)
+    return 0
 
 
 if __name__ == "__main__":
