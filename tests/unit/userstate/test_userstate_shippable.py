@@ -17,6 +17,8 @@ CAPTURE_MODULES = [
     "sovmigrate.userstate.scan",
     "sovmigrate.userstate.source",
     "sovmigrate.userstate.verify",
+    "sovmigrate.userstate.tarstream",
+    "sovmigrate.userstate.restore_fs",
     "sovmigrate.userstate.discovery",
 ]
 
