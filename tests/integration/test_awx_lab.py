@@ -2,24 +2,36 @@
 ``ansible-playbook`` runs at once on disjoint halves of the wave (what AWX job slices do), the
 state_store callback recording, the real reinstall play re-creating the machines from the
 clean base image. The store ends as one ``sovmigrate wave run`` of the same wave leaves it.
+
+Then one of those machines becomes a laptop converging with ansible-pull (roles/ansible_pull):
+the site's git mirror is a bare clone of this repository served by ``git daemon`` on the host's
+lab address (10.231.N.1, the machine's gateway), the campaign's store a PostgreSQL cluster
+listening on the same address. The machine's timer runs ansible-pull, the state_store callback
+from the checkout records the configure stage and each run's recap; with the store stopped the
+run's results wait in the machine's spool and the next run that reaches the store sends them.
+(The machines are shared: booting and tearing down lab machines is a good part of the time.)
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from awx_support import campaign_state, run_sliced, write_inventory_config
+from labtools import REPO, run_playbook
 from test_wave_support import PLAYBOOKS
 
 from sovmigrate.run import LabReinstaller, RunOptions, default_playbooks, run_wave
-from sovmigrate.state import MachineRecord, open_store
-from sovmigrate.state.pgtest import shared_database
+from sovmigrate.state import HostReport, MachineRecord, UserResult, open_store
+from sovmigrate.state.pgtest import PgCluster, shared_database, start_cluster
+from sovmigrate.state.pipeline import StageOutcome, begin_stage, finish_stage
 
 pytestmark = pytest.mark.integration
 NORTH, SOUTH = ["awx-n1", "awx-n2"], ["awx-s1", "awx-s2"]
@@ -53,9 +65,13 @@ def lab() -> Iterator[object]:
         lab.destroy(NAMES)
 
 
-def _seed(lab: object) -> str:
+def _lab_hosts(lab: object) -> dict[str, dict[str, object]]:
     data = yaml.safe_load(Path(lab.paths.inventory).read_text())  # type: ignore[attr-defined]
-    hosts = data["all"]["children"]["lab"]["hosts"]
+    return data["all"]["children"]["lab"]["hosts"]
+
+
+def _seed(lab: object) -> str:
+    hosts = _lab_hosts(lab)
     url = shared_database()
     with open_store(url) as store:
         camp = store.campaign("lab-awx", create=True)
@@ -114,3 +130,134 @@ def test_two_slices_on_lab_machines_leave_the_state_of_one_wave_run(
     assert after_slices["awx-n1"] == ["configure", "restore", "postcheck"]
     assert after_slices["awx-s1"] == ["configure"]
     assert after_slices["awx-s2"] == ["precheck", "capture"]
+
+
+NAME = "awx-n1"  # a machine of the wave above, now a laptop
+SECRET = "pull-store-s3cret"  # the store password: in pull.env (0600), nowhere else
+SPOOL = "/var/lib/sovmigrate/pull/spool"
+
+
+@pytest.fixture(scope="module")
+def site(lab: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, PgCluster]]:
+    """The site network's services on the host's lab address: git mirror and state store."""
+    gateway = str(_lab_hosts(lab)[NAME]["ansible_host"]).rsplit(".", 1)[0] + ".1"
+    served = tmp_path_factory.mktemp("git")
+    subprocess.run(
+        ["git", "clone", "--quiet", "--bare", str(REPO), str(served / "sovmigrate.git")], check=True
+    )
+    daemon = subprocess.Popen(
+        [shutil.which("git") or "git", "daemon", "--reuseaddr", "--export-all",
+         f"--base-path={served}", f"--listen={gateway}", "--port=9418", str(served)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    cluster = start_cluster(listen=gateway)
+    try:
+        yield gateway, cluster
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+        cluster.stop()
+
+
+def _ssh(lab: object, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    # ssh joins the words into one remote shell command line (globs expand there).
+    argv = lab.ssh_argv(NAME, command)  # type: ignore[attr-defined]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    assert not check or done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    return done
+
+
+def _reports(url: str) -> list[HostReport]:
+    with open_store(url) as store:
+        return store.host_reports(store.machine(store.campaign("lab-pull"), NAME).id)
+
+
+def test_a_laptop_converges_from_the_mirror_and_reports(
+    lab: object, site: tuple[str, PgCluster], tmp_path: Path
+) -> None:
+    gateway, cluster = site
+    url = cluster.new_database("pull")
+    with open_store(url) as store:
+        camp = store.campaign("lab-pull", create=True)
+        store.upsert_machines(camp, [MachineRecord(NAME, site="nomad", vars=_lab_hosts(lab)[NAME])])
+        store.create_wave(camp, "laptops", [NAME])
+        machine = store.machine(camp, NAME)
+        for stage in ("precheck", "capture", "reinstall"):  # reinstalled at the site: provisioned
+            run = begin_stage(store, machine, stage, wave_id=None)
+            users = (UserResult("alice", True, 3, 120),) if stage == "capture" else None
+            finish_stage(store, machine.id, stage, run, StageOutcome(ok=True, users=users), "t")
+
+    playbook = tmp_path / "pull.yml"
+    role_vars = {
+        "ansible_pull_repo_url": f"git://{gateway}/sovmigrate.git",
+        "ansible_pull_branch": "main",
+        "ansible_pull_playbook": "tests/integration/pull/configure.yml",
+        "ansible_pull_store": f"postgresql://{cluster.user}@{gateway}:5433/pull",
+        "ansible_pull_store_password": SECRET,
+        "ansible_pull_campaign": "lab-pull",
+        "ansible_pull_on_boot": "1h",  # the test starts the first run itself
+        "ansible_pull_interval": "5s",
+        "ansible_pull_randomized_delay": "0",
+    }
+    play = [
+        {
+            "name": "Install the pull timer",
+            "hosts": NAME,
+            "roles": [{"role": "ansible_pull", "vars": role_vars}],
+        }
+    ]
+    playbook.write_text(yaml.safe_dump(play))
+    inventory = Path(lab.paths.inventory)  # type: ignore[attr-defined]
+    assert run_playbook(playbook, inventory, [NAME])[NAME]["changed"] > 0
+    assert run_playbook(playbook, inventory, [NAME])[NAME]["changed"] == 0  # idempotent
+
+    # First run (started by hand, as the timer would): the stage and the recap are recorded.
+    _ssh(lab, "systemctl", "start", "sovmigrate-pull.service")
+    with open_store(url) as store:
+        machine = store.machine(store.campaign("lab-pull"), NAME)
+        runs = store.stage_runs(machine_id=machine.id, stage="configure")
+        assert machine.state == "configured"
+        assert [(r.result, r.controller.split(":")[0]) for r in runs] == [("ok", NAME)]
+    (first,) = _reports(url)
+    assert (first.source, first.failed) == ("ansible-pull", 0) and first.changed >= 1
+    assert _ssh(lab, "cat", "/etc/sovmigrate-pull-test").stdout == "converged by ansible-pull\n"
+
+    # The next timer run: nothing left to change, and the store says so.
+    deadline = time.monotonic() + 120
+    while len(_reports(url)) < 2 and time.monotonic() < deadline:
+        time.sleep(2)
+    second = _reports(url)[1]
+    assert (second.changed, second.failed, second.source) == (0, 0, "ansible-pull")
+    _ssh(lab, "systemctl", "stop", "sovmigrate-pull.timer")
+    journal = _ssh(lab, "journalctl", "-t", "sovmigrate-pull", "--no-pager", "-o", "cat").stdout
+    assert f"{NAME}" in journal and "changed=0" in journal
+
+    # A second run while one holds the lock gives up at once.
+    held = _ssh(lab, "flock", "/var/lib/sovmigrate/pull/pull.lock",
+                "systemctl", "start", "sovmigrate-pull.service", check=False)  # fmt: skip
+    assert held.returncode != 0
+
+    # Away from the site: the store cannot be reached, the results wait on the laptop.
+    cluster.stop_server()
+    try:
+        _ssh(lab, "systemctl", "start", "sovmigrate-pull.service")
+        spooled = _ssh(lab, f"ls {SPOOL}/*.json").stdout.split()
+        assert len(spooled) == 1
+        assert _ssh(lab, "stat", "-c", "%a", spooled[0]).stdout.strip() == "600"
+    finally:
+        cluster.start_server()
+    count = len(_reports(url))
+    _ssh(lab, "systemctl", "start", "sovmigrate-pull.service")  # back: sent, then its own
+    assert _ssh(lab, f"ls {SPOOL}/*.json", check=False).returncode != 0
+    reports = _reports(url)
+    assert len(reports) == count + 2
+    assert reports[-2].at < reports[-1].at and reports[-2].changed == 0
+    journal = _ssh(lab, "journalctl", "-t", "sovmigrate-pull", "--no-pager", "-o", "cat").stdout
+    assert "state store unreachable" in journal and "spooled record" in journal
+    # The password: in the root-only env file, not in the journal or the unit.
+    assert SECRET not in journal
+    assert SECRET not in _ssh(lab, "systemctl", "cat", "sovmigrate-pull.service").stdout
+    assert _ssh(lab, "stat -c '%a %U' /etc/sovmigrate/pull.env").stdout.split() == [
+        "600",
+        "root",
+    ]
