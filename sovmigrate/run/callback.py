@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sovmigrate.errors import SovmigrateError, UsageError
+from sovmigrate.errors import EnvironmentProblem, SovmigrateError, UsageError
 from sovmigrate.run.events import MARKER, EventCollector, HostStatus
 from sovmigrate.run.options import _actor
 from sovmigrate.run.recorder import StageRecorder
@@ -106,6 +106,11 @@ class PlaybookRecorder:
         except SovmigrateError as exc:
             self.store, self.unreachable = None, str(exc)
             self._exit.close()
+            if not isinstance(exc, EnvironmentProblem):
+                # A wrong setting (path, campaign, newer schema): spooling would keep it for ever.
+                self.spool = None
+                self.warn(f"sovmigrate: state store refused ({exc}); results NOT recorded")
+                return
             where = "kept in the local spool" if self.spool else "NOT recorded"
             self.warn(f"sovmigrate: state store unreachable ({exc}); results {where}")
             return

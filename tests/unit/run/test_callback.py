@@ -123,9 +123,11 @@ def test_an_unreachable_store_spools_and_the_next_run_sends(
 ) -> None:
     store.create_wave(campaign, "w1", ["pc1", "pc2"])
     spool = tmp_path / "spool"
-    away = PlaybookRecorder(str(tmp_path / "gone" / "state.db"), "cnam-2026", spool_dir=spool)
+    # A PostgreSQL server that is not there (a socket directory without its server).
+    gone = f"postgresql://nobody@/cnam?host={tmp_path}&port=5433"
+    away = PlaybookRecorder(gone, "cnam-2026", spool_dir=spool)
     away.open()
-    assert "does not exist" in away.unreachable
+    assert "cannot reach state database" in away.unreachable
     _play(away, "precheck", [_ok("pc1"), _ok("pc2")], removed=[])
     _end(away, {"pc1": {"ok": 1, "changed": 0, "failures": 0, "unreachable": 0}})
     (kept,) = spool.glob("*.json")
@@ -148,13 +150,16 @@ def test_an_unreachable_store_spools_and_the_next_run_sends(
     assert any("sent 2 spooled record(s)" in line and "1 refused" in line for line in lines)
 
 
-@pytest.mark.parametrize("target", ["", "mysql://x/y"])
-def test_a_bad_store_target_is_one_line(target: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["", "mysql://x/y", "missing/state.db"])
+def test_a_wrong_store_setting_is_one_line_and_never_spooled(target: str, tmp_path: Path) -> None:
     warnings: list[str] = []
-    rec = PlaybookRecorder(target or str(tmp_path), None, warn=warnings.append)
+    spool = tmp_path / "spool"
+    rec = PlaybookRecorder(target or str(tmp_path), None, spool_dir=spool, warn=warnings.append)
     rec.open()
-    assert len(warnings) == 1 and "NOT recorded" in warnings[0]
-    rec.close()
+    _play(rec, "precheck", [_ok("pc1")], removed=[])
+    _end(rec)
+    assert len(warnings) == 1 and "state store refused" in warnings[0], warnings
+    assert "NOT recorded" in warnings[0] and not spool.exists()
 
 
 def test_a_converging_machine_rerunning_a_passed_stage_is_a_note(
