@@ -171,7 +171,10 @@ class PlaybookRecorder:
 
     def _track(self, stage: _Stage, host: str) -> None:
         if stage.recorder is None:
-            stage.collector.hosts[host] = HostStatus(host)  # spool: sorted out when sent
+            # Spool: sorted out when sent. Never the wipe: with no store its gate failed closed,
+            # and a reinstall is only ever begun by the gate, live.
+            if stage.name not in DESTRUCTIVE_STAGES:
+                stage.collector.hosts[host] = HostStatus(host)
             return
         machine = self._machine(host)
         if machine is None:

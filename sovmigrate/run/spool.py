@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sovmigrate.errors import SovmigrateError
+from sovmigrate.errors import SovmigrateError, StateConflict
 from sovmigrate.run.events import HostStatus
-from sovmigrate.state import Campaign, Store
+from sovmigrate.state import DESTRUCTIVE_STAGES, Campaign, Store
 from sovmigrate.state.pipeline_states import beyond
 
 
@@ -76,6 +76,8 @@ def replay(spool: Spool, store: Store, campaign: Campaign, actor: str) -> Iterat
                     )  # fmt: skip
                     sent += 1
                     continue
+                if rec["stage"] in DESTRUCTIVE_STAGES:
+                    raise StateConflict("a reinstall is only recorded live, by its gate")
                 wave_id = store.wave(campaign, machine.wave).id if machine.wave else None
                 recorder = StageRecorder(
                     store, rec["stage"], wave_id=wave_id, actor=actor,

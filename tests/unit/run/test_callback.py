@@ -129,9 +129,14 @@ def test_an_unreachable_store_spools_and_the_next_run_sends(
     away.open()
     assert "cannot reach state database" in away.unreachable
     _play(away, "precheck", [_ok("pc1"), _ok("pc2")], removed=[])
+    # The reinstall play's gate failed closed: nothing of it is kept to send later.
+    _play(away, "reinstall", [_failed("pc1", "gate closed")], removed=["pc1"])
     _end(away, {"pc1": {"ok": 1, "changed": 0, "failures": 0, "unreachable": 0}})
     (kept,) = spool.glob("*.json")
     assert kept.stat().st_mode & 0o777 == 0o600
+    assert {r["stage"] for r in json.loads(kept.read_text()) if r["kind"] == "stage"} == {
+        "precheck"
+    }
     assert store.stage_runs() == []
 
     exclude(store, store.machine(campaign, "pc2"), "screen broken", "tech")  # meanwhile
