@@ -24,7 +24,11 @@ from sovmigrate.lab import Lab, default_root
 from sovmigrate.lab.directory import DirectoryDescription, DirectoryUser
 from sovmigrate.lab.samba_dc import DOMAIN_SID, NETBIOS, REALM, SambaDC
 from sovmigrate.lab.windisk import DiskDescription, Domain, DomainAccount, build_windows_disk
+from sovmigrate.run import RunOptions, run_wave
 from sovmigrate.run.options import ensure_ansible_on_path
+from sovmigrate.run.reinstall import lab_host_vars
+from sovmigrate.state import Machine, MachineRecord, UserResult, Verification, open_store
+from sovmigrate.state.pipeline import StageOutcome, begin_stage, finish_stage
 from sovmigrate.userstate import manifest as manifest_io
 from sovmigrate.userstate.restore_main import login_for
 
@@ -33,6 +37,11 @@ DC, WS = "djdc", "djws"
 JOIN_USER = "joinposte"
 STORE_PASSWORD = "store-pw-of-the-directory-test"
 AGENTS = ("agent.un", "agent.deux", "agent.parti")
+STORE_SECRETS = {
+    "precheck_store_password": STORE_PASSWORD,
+    "user_state_capture_store_password": STORE_PASSWORD,
+    "user_state_restore_store_password": STORE_PASSWORD,
+}
 
 pytestmark = pytest.mark.integration
 
@@ -50,6 +59,7 @@ class Site:
         self.image, self.store = base / "windows.img", base / "store"
         self.disk: DiskDescription | None = None
         self.gone_sid = ""
+        self.captured: dict[str, Any] = {}
 
     def ws(self, command: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -112,9 +122,8 @@ class Site:
         rc, stdout, stats, _ = self.play(playbook, extravars, secrets, check)
         return rc, stdout, stats
 
-    def stage(self, name: str, extravars: dict[str, Any], ok: bool = True) -> Any:
-        """A stage playbook of the repository; the run, asserted to succeed (or fail)."""
-        extravars = {
+    def stage_vars(self, extravars: dict[str, Any]) -> dict[str, Any]:
+        return {
             "precheck_store": "/srv/store",
             "precheck_min_disk_gib": 0,
             "precheck_min_ram_mib": 256,
@@ -124,13 +133,11 @@ class Site:
             "user_state_restore_report_dir": str(self.base / "reports"),
             **extravars,
         }
-        secrets = {
-            "precheck_store_password": STORE_PASSWORD,
-            "user_state_capture_store_password": STORE_PASSWORD,
-            "user_state_restore_store_password": STORE_PASSWORD,
-        }
+
+    def stage(self, name: str, extravars: dict[str, Any], ok: bool = True) -> Any:
+        """A stage playbook of the repository; the run, asserted to succeed (or fail)."""
         rc, stdout, _, run = self.play(
-            REPO / "playbooks" / f"{name}.yml", extravars, secrets, False
+            REPO / "playbooks" / f"{name}.yml", self.stage_vars(extravars), STORE_SECRETS, False
         )
         assert (rc == 0) is ok, stdout[-4000:]
         return run
@@ -203,8 +210,56 @@ def test_precheck_finds_the_dc_and_the_capture_keeps_every_profile(site: Site) -
     assert site.disk is not None
     assert {u.sid for u in site.disk.users} <= set(captured[WS])
     assert all(v["verified"] for v in captured[WS].values())
+    site.captured = captured[WS]
     site.gone_sid = site.dc.sids["agent.parti"]
     site.dc.delete_user("agent.parti")
+
+
+def _restore_wave(
+    site: Site, extravars: dict[str, Any]
+) -> tuple[Machine, str, dict[str, Verification]]:
+    """The restore stage through ``run_wave`` and the state store, as a wave runs it.
+
+    The machine's history before it is recorded by hand (a stand-in for the orchestrator's own
+    runs): precheck and capture ran above through the same playbooks, their verified users as
+    the capture reported them; this module joins the machine with the role alone and does not
+    reinstall it, so reinstall and configure are recorded as done.
+    """
+    secrets = site.base / "store-secrets.yml"
+    secrets.write_text(json.dumps(STORE_SECRETS), encoding="utf-8")
+    with open_store(str(site.base / "state.db")) as store:
+        camp = store.campaign("annuaire", create=True)
+        store.upsert_machines(camp, [MachineRecord(WS, vars=lab_host_vars(site.lab, WS) or {})])
+        wave = store.create_wave(camp, "w1", [WS])
+        users = tuple(
+            UserResult(sid, bool(v["verified"]), int(v.get("files") or 0), int(v.get("bytes") or 0))
+            for sid, v in site.captured.items()
+        )
+        for stage, outcome in (
+            ("precheck", StageOutcome(ok=True)),
+            ("capture", StageOutcome(ok=True, users=users)),
+            ("reinstall", StageOutcome(ok=True)),
+            ("configure", StageOutcome(ok=True)),
+        ):
+            m = store.machine(camp, WS)
+            run = begin_stage(store, m, stage, wave_id=wave.id)
+            finish_stage(store, m.id, stage, run, outcome, "test")
+        options = RunOptions(
+            artifacts_root=site.base / "artifacts",
+            extravars=site.stage_vars(extravars),
+            secret_vars_files=[secrets],
+            envvars={"ANSIBLE_ROLES_PATH": str(REPO / "roles"), "PYTHONPATH": str(REPO)},
+        )
+        run_wave(store, wave, ["restore"], options=options)
+        m = store.machine(camp, WS)
+        reason = store.transitions(m.id)[-1].reason
+        verdict = {v.user: v for v in store.latest_verifications(m.id, "restore")}
+    for secret in [*site.dc.passwords.values(), STORE_PASSWORD]:
+        leaked = subprocess.run(
+            ["grep", "-rlF", secret, str(site.base / "artifacts")], capture_output=True, text=True
+        ).stdout
+        assert leaked == "", f"a password is in {leaked}"
+    return m, reason, verdict
 
 
 def pre_checks(run: Any) -> list[dict[str, Any]]:
@@ -265,19 +320,20 @@ def test_profiles_land_in_their_directory_accounts(site: Site) -> None:
     assert site.disk is not None
     local = next(u for u in site.disk.users if not u.domain)
     gone = site.gone_sid
-    # The account deleted after the capture: the restore fails for the machine, naming it.
-    run = site.stage(
-        "restore",
+    # The account deleted after the capture: the restore stage, run by the orchestrator, fails
+    # for the machine and the state store says why, naming the SID.
+    machine, reason, verdict = _restore_wave(
+        site,
         {
             "user_state_restore_directory_domains": [DOMAIN_SID],
             "user_state_restore_drive_data_user": login_for(local.name),
         },
-        ok=False,
     )
-    verdict = _stats(run, "sovmigrate_restore")[WS]
+    assert (machine.state, machine.failed_stage) == ("failed", "restore")
+    assert gone in reason and "kept" in reason, reason
     manifests = manifest_io.read(site.base / "manifests" / f"{WS}.json")
     for m in manifests:
-        v = verdict[m.sid or "drive"]
+        v = verdict[m.sid or "drive"].detail | {"verified": verdict[m.sid or "drive"].verified}
         if m.sid == gone:
             # Kept whole for a technician, root only, given to nobody.
             assert v["verified"] is False and gone in (v["reason"] or ""), v
