@@ -69,6 +69,7 @@ def test_the_build_holds_the_ansible_content_and_nothing_else(tarball: Path) -> 
         "FILES.json",
         "MANIFEST.json",
         "README.md",
+        "CHANGELOG.md",
         "meta",
         "playbooks",
         "plugins",
