@@ -41,6 +41,7 @@ from sovmigrate.state.pipeline_states import beyond
 from sovmigrate.state.store import open_store
 
 CONTROLLER_ENV = "SOVMIGRATE_CONTROLLER"  # set while the callback records: the gate needs it
+_GATE_ENV = (CONTROLLER_ENV, "SOVMIGRATE_DB", "SOVMIGRATE_CAMPAIGN")
 
 
 def controller_id() -> str:
@@ -94,10 +95,13 @@ class PlaybookRecorder:
         self._stage: _Stage | None = None
         self._machines: dict[str, Machine | None] = {}
         self._waves: dict[str, int] = {}
+        self._saved_env: dict[str, str | None] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     def open(self) -> None:
-        # Set before the store is tried: the gate task then reports the store's own error.
+        # For the reinstall play's gate task, which runs as a child of this process. Set before
+        # the store is tried, so that the gate reports the store's own error; restored by close.
+        self._saved_env = {k: os.environ.get(k) for k in _GATE_ENV}
         os.environ[CONTROLLER_ENV] = self.controller
         os.environ["SOVMIGRATE_DB"] = self.target
         try:
@@ -126,7 +130,12 @@ class PlaybookRecorder:
         if recorder is not None:
             for name in recorder.unfinished():
                 self._guard(partial(recorder.cancel, name, "playbook interrupted"))
-        os.environ.pop(CONTROLLER_ENV, None)
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env = {}
         self._exit.close()
 
     # -- what the plugin calls -------------------------------------------------------------

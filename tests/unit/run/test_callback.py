@@ -5,6 +5,7 @@ ansible-playbook in tests/integration/test_awx_path.py."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,16 @@ def test_a_converging_machine_rerunning_a_passed_stage_is_a_note(
     assert warnings == [] and notes == ["sovmigrate: pc1 is prechecked; precheck kept as is"]
     assert [r.result for r in store.stage_runs()] == ["ok"]
     assert [r.changed for r in store.host_reports(store.machine(campaign, "pc1").id)] == [0]
+
+
+def test_the_environment_for_the_gate_is_restored_at_close(
+    store_url: str, store: Store, campaign: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOVMIGRATE_CAMPAIGN", raising=False)
+    monkeypatch.setenv("SOVMIGRATE_DB", "before")
+    rec = _recorder(store_url)
+    assert os.environ["SOVMIGRATE_DB"] == store_url
+    assert os.environ["SOVMIGRATE_CAMPAIGN"] == "cnam-2026" and os.environ["SOVMIGRATE_CONTROLLER"]
+    rec.close()
+    assert os.environ["SOVMIGRATE_DB"] == "before"
+    assert "SOVMIGRATE_CAMPAIGN" not in os.environ and "SOVMIGRATE_CONTROLLER" not in os.environ
