@@ -6,8 +6,9 @@ workstation roles' scenarios; the others are marked ``extended`` (`make test-all
 90 minutes cannot hold every scenario and the same roles are converged, re-run and checked in
 CI anyway: interministerial_suite and hardening by tests/integration/test_configure.py and the
 lab demo, precheck, user_state_capture and user_state_restore by
-tests/integration/test_userstate_roles.py, directory_join by tests/integration/test_directory_join.py
-and the lab demo. Measured figures: docs/workstation.md, docs/restore.md.
+tests/integration/test_userstate_roles.py, directory_join by
+tests/integration/test_directory_join.py and the lab demo. Measured figures:
+docs/workstation.md, docs/restore.md.
 """
 
 from __future__ import annotations
