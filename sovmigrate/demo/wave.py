@@ -30,6 +30,7 @@ from sovmigrate.lab.windisk import (
     build_windows_disk,
     description_path,
 )
+from sovmigrate.report import reasons
 from sovmigrate.report.wave import collect, render
 from sovmigrate.run import CancelToken, RunOptions, run_wave
 from sovmigrate.run.options import NullProgress, Progress
@@ -398,5 +399,8 @@ def run_demo(
 
 
 def _reason(store: Store, machine: Machine) -> str:
+    """The machine's last reason as a technician reads it on the console: its coded reasons
+    said in words (the raw message, with the codes the role carried, stays in the store)."""
     transitions = store.transitions(machine.id)
-    return transitions[-1].reason if transitions else ""
+    raw = transitions[-1].reason if transitions else ""
+    return reasons.render(reasons.of_machine(store, machine, raw), raw, "en")

@@ -237,6 +237,42 @@ def test_wave_report_renders_in_chromium(demo) -> None:
     assert "alice.martin</td><td>annuaire</td>" in accounts
 
 
+def test_the_blocked_machines_reason_is_said_in_the_reports_language(demo) -> None:
+    _lab, root, _done = demo
+    french = (root / "reports" / "rapport-vague-1.html").read_text(encoding="utf-8")
+    assert "Le volume Windows est en veille prolongée" in french
+    # Neither the English message nor the Ansible task that carried it.
+    for english in ("The Windows volume is hibernated", "precheck failed", "Fast Startup)"):
+        assert english not in french, english
+    out = root / "rapport-en.html"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sovmigrate",
+            "report",
+            "vague-1",
+            "--format",
+            "html",
+            "--lang",
+            "en",
+            "--campaign",
+            "demo",
+            "-o",
+            str(out),
+        ],
+        env=dict(os.environ, SOVMIGRATE_DB=str(root / "state.db")),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    english = out.read_text(encoding="utf-8")
+    assert "The Windows volume is hibernated" in english
+    assert "veille prolongée" not in english
+
+
 def test_no_password_is_in_any_artifact_report_or_output(demo) -> None:
     lab, root, done = demo
     password = (root / "store.password").read_text(encoding="utf-8").strip()
