@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from sovmigrate.errors import UsageError
+from sovmigrate.userstate.scan import sha256_file
 from sovmigrate.userstate.xdg import LinuxUser
 
 CHUNK = 1 << 20
@@ -19,11 +20,7 @@ _ZERO = bytes(CHUNK)
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(path)  # one implementation, the capture's
 
 
 def inside_home(user: LinuxUser, relative: PurePosixPath) -> Path:
