@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import functools
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,7 +170,10 @@ def _pipeline(
     completely before its backup starts, and verified before its manifest is saved.
     """
     manifests: list[Manifest] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="sovmigrate-verify-") as verify_cache,
+        concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool,
+    ):
         pending = pool.submit(scans[0]) if scans else None
         verifying: concurrent.futures.Future[None] | None = None
         try:
@@ -182,7 +186,7 @@ def _pipeline(
                 snapshot = _backup_one(store, root, m, options, say, earlier)
                 if verifying is not None:
                     verifying.result()  # the previous subject's verdict, in order
-                verifying = pool.submit(_finish_one, store, m, snapshot, say)
+                verifying = pool.submit(_finish_one, store, m, snapshot, say, Path(verify_cache))
             if verifying is not None:
                 verifying.result()
         except BaseException:
@@ -227,7 +231,9 @@ def _backup_one(
     return SnapshotRef(id=snapshot_id, tags=tags, repository=store.repo)
 
 
-def _finish_one(store: ResticStore, m: Manifest, snapshot: SnapshotRef | None, say: Log) -> None:
+def _finish_one(
+    store: ResticStore, m: Manifest, snapshot: SnapshotRef | None, say: Log, cache: Path
+) -> None:
     """Verify the snapshot against the manifest, then keep the manifest in the store."""
     label = m.name or "drive data"
     if snapshot is None:
@@ -235,7 +241,7 @@ def _finish_one(store: ResticStore, m: Manifest, snapshot: SnapshotRef | None, s
         manifest_store.save(store, m)  # restore reads what did not migrate from the store
         say(f"{label}: nothing to capture")
         return
-    verdict = verify_snapshot(store, m, snapshot.id)
+    verdict = verify_snapshot(store, m, snapshot.id, cache)
     if not verdict.ok:
         raise OperationFailed(f"capture of {label} not verified: {verdict.summary()}")
     m.snapshot = snapshot

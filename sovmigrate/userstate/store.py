@@ -276,14 +276,18 @@ class ResticStore:
                 yield node
 
     @contextmanager
-    def dump_tar(self, snapshot_id: str, *, no_cache: bool = False) -> Iterator[io.BufferedReader]:
+    def dump_tar(
+        self, snapshot_id: str, *, cache_dir: Path | None = None
+    ) -> Iterator[io.BufferedReader]:
         """The whole snapshot as a tar stream (no temporary copy on disk).
 
-        ``no_cache``: read the trees from the store too, not from restic's local cache (which
-        holds the tree packs this machine wrote): what a restore elsewhere would read.
+        ``cache_dir``: a restic cache of the caller's instead of the shared one, which holds
+        the tree packs this machine's backups wrote: with an empty one, every tree is read
+        from the store itself, as a restore on another machine would read it.
         """
+        cache = ["--cache-dir", str(cache_dir)] if cache_dir else []
         proc = subprocess.Popen(
-            self._argv([*(["--no-cache"] if no_cache else []), "dump", snapshot_id, "/"]),
+            self._argv([*cache, "dump", snapshot_id, "/"]),
             env=self._env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -4,8 +4,9 @@ One pass through restic itself: ``restic dump <snapshot> /`` streamed as tar, ea
 size compared and its content hashed in memory (names, sizes and content in one restic run;
 each run costs ~0.5-1 s of key derivation, so ``ls`` is not called as well). The dump goes
 through the same decryption and reassembly as a restore and reads the trees from the store,
-not from restic's local cache (``--no-cache``: the cache holds the tree packs this machine
-wrote, a restore on the new system has none), so a match proves what a restore would give,
+not from restic's shared local cache (which holds the tree packs this machine's backups
+wrote; a restore on the new system has none): the verifications use a cache of their own,
+filled only by what they read from the store. So a match proves what a restore would give,
 without a temporary copy on disk (a 4 GiB sparse file would be written in full by restic
 0.14's restore, which has no --sparse).
 
@@ -25,7 +26,9 @@ blob`` takes one tree per run), and a file's SHA-256 cannot be composed from its
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sovmigrate.errors import OperationFailed
 from sovmigrate.userstate.manifest import Entry, Manifest
@@ -64,12 +67,19 @@ class Verdict:
         return ", ".join(parts) or f"{self.checked} files verified"
 
 
-def verify_snapshot(store: ResticStore, manifest: Manifest, snapshot_id: str) -> Verdict:
+def verify_snapshot(
+    store: ResticStore, manifest: Manifest, snapshot_id: str, cache_dir: Path | None = None
+) -> Verdict:
+    """``cache_dir``: a restic cache only verifications use (a capture's verifications share
+    one, so a remote store's index is fetched once per capture); default: a fresh one."""
+    if cache_dir is None:
+        with tempfile.TemporaryDirectory(prefix="sovmigrate-verify-") as fresh:
+            return verify_snapshot(store, manifest, snapshot_id, Path(fresh))
     expected = {manifest.volume_path(e): e for e in manifest.entries}
     verdict = Verdict()
     seen: set[str] = set()
     try:
-        with store.dump_tar(snapshot_id, no_cache=True) as stream:
+        with store.dump_tar(snapshot_id, cache_dir=cache_dir) as stream:
             _compare(TarStream(stream), expected, verdict, seen)
     except (OperationFailed, TarStreamError) as exc:
         # OperationFailed: restic's own error (MAC mismatch, pack not found); TarError: the
