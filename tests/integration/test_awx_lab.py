@@ -35,13 +35,17 @@ from sovmigrate.state.pgtest import PgCluster, shared_database, start_cluster
 from sovmigrate.state.pipeline import StageOutcome, begin_stage, finish_stage
 
 pytestmark = pytest.mark.integration
-NORTH, SOUTH = ["awx-n1", "awx-n2"], ["awx-s1", "awx-s2"]
+# Names of this process's own (two runs of this module at once, e.g. a CI run beside a
+# developer's, must not destroy each other's machines): at most 11 characters.
+PREFIX = f"awx{os.getpid() % 10000:04d}"
+N1, N2, S1, S2 = (f"{PREFIX}-{n}" for n in ("n1", "n2", "s1", "s2"))
+NORTH, SOUTH = [N1, N2], [S1, S2]
 NAMES = NORTH + SOUTH
 REMOTE_ROOT = "/var/lib/sovmigrate-test"
 FAILURES = {
-    "test_fail_hosts_capture": ["awx-n2"],
-    "test_unverified_capture": ["awx-s2:bob"],
-    "test_fail_hosts_configure": ["awx-s1"],
+    "test_fail_hosts_capture": [N2],
+    "test_unverified_capture": [f"{S2}:bob"],
+    "test_fail_hosts_configure": [S1],
 }
 # The site's reinstall command, for lab machines: a fresh root file system, same address.
 LAB_REINSTALL = [
@@ -123,19 +127,19 @@ def test_two_slices_on_lab_machines_leave_the_state_of_one_wave_run(
     state = campaign_state(sliced)
     assert state == campaign_state(waved)
     assert {n: s["state"][:2] for n, s in state.items()} == {
-        "awx-n1": ("done", None),
-        "awx-n2": ("failed", "capture"),
-        "awx-s1": ("failed", "configure"),
-        "awx-s2": ("failed", "capture"),
+        N1: ("done", None),
+        N2: ("failed", "capture"),
+        S1: ("failed", "configure"),
+        S2: ("failed", "capture"),
     }
     # The disks really were replaced where the capture was verified, and only there.
     assert after_slices == after_wave
-    assert after_slices["awx-n1"] == ["configure", "restore", "postcheck"]
-    assert after_slices["awx-s1"] == ["configure"]
-    assert after_slices["awx-s2"] == ["precheck", "capture"]
+    assert after_slices[N1] == ["configure", "restore", "postcheck"]
+    assert after_slices[S1] == ["configure"]
+    assert after_slices[S2] == ["precheck", "capture"]
 
 
-NAME = "awx-n1"  # a machine of the wave above, now a laptop
+NAME = N1  # a machine of the wave above, now a laptop
 SECRET = "pull-store-s3cret"  # the store password: in pull.env (0600), nowhere else
 SPOOL = "/var/lib/sovmigrate/pull/spool"
 
