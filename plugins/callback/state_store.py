@@ -64,6 +64,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ansible import context
 from ansible.errors import AnsibleError
 from ansible.plugins.callback import CallbackBase
 from ansible.utils.display import Display
@@ -108,6 +109,11 @@ class CallbackModule(CallbackBase):
 
     def set_options(self, *args: Any, **kwargs: Any) -> None:
         super().set_options(*args, **kwargs)
+        if context.CLIARGS.get("check"):
+            # Nothing really ran: a check-mode job must not move a machine (the reinstall
+            # play's gate only reads in check mode, too).
+            display.display("sovmigrate: check mode, nothing is recorded in the state store")
+            return
         recorder_class, self._stage_of = _import_recorder()
         spool = self.get_option("spool_dir")
         self._recorder = recorder_class(
@@ -127,6 +133,8 @@ class CallbackModule(CallbackBase):
         self._playbook = str(getattr(playbook, "_file_name", "") or "")
 
     def v2_playbook_on_play_start(self, play: Any) -> None:
+        if self._recorder is None:
+            return
         self._end_play()
         self._play = play
         self._recorder.play_start(self._stage_of(dict(play.vars or {}), play.get_path() or ""))
@@ -136,6 +144,8 @@ class CallbackModule(CallbackBase):
             self._recorder.play_end(list(self._play._removed_hosts))
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
+        if self._recorder is None:
+            return
         self._end_play()
         self._play = None
         recaps = {host: stats.summarize(host) for host in sorted(stats.processed)}
@@ -149,6 +159,8 @@ class CallbackModule(CallbackBase):
 
     # -- tasks: the shape ansible-runner gives its events, so one collector reads both ------
     def _runner(self, kind: str, result: Any, **extra: Any) -> None:
+        if self._recorder is None:
+            return
         self._recorder.event(
             {
                 "event": kind,
@@ -162,6 +174,8 @@ class CallbackModule(CallbackBase):
         )
 
     def v2_runner_on_start(self, host: Any, task: Any) -> None:
+        if self._recorder is None:
+            return
         self._recorder.event({"event": "runner_on_start", "event_data": {"host": host.get_name()}})
 
     def v2_runner_on_ok(self, result: Any) -> None:

@@ -246,3 +246,19 @@ def test_the_reinstall_play_refuses_before_any_change(tmp_path: Path) -> None:
         assert _wipes(root, "gate-ready") == 1
     finally:
         cluster.stop()
+
+
+def test_a_check_mode_run_records_nothing(tmp_path: Path) -> None:
+    url = _url("sqlite", tmp_path / "store")
+    _seed(url, ["chk-1"])
+    config = write_inventory_config(tmp_path / "store", url)
+    extravars = {"test_root": str(tmp_path / "hosts")}
+    checked = run_playbook(
+        config, stage_playbook("precheck"), ansible_env(url), extravars=extravars, args=("--check",)
+    )
+    assert checked.returncode == 0, checked.stdout[-2000:]
+    assert "check mode, nothing is recorded in the state store" in checked.stdout
+    assert campaign_state(url)["chk-1"]["state"][0] == "scheduled"
+    assert campaign_state(url)["chk-1"]["runs"] == []
+    ran = run_playbook(config, stage_playbook("precheck"), ansible_env(url), extravars=extravars)
+    assert ran.returncode == 0 and campaign_state(url)["chk-1"]["state"][0] == "prechecked"
