@@ -1,23 +1,35 @@
-"""Benchmark: configure.yml on a fresh lab machine against one apt-get install (needs root).
+"""Benchmark: configure.yml on a fresh lab machine against one apt-get install, and the
+idempotent re-run of configure.yml on the configured machine (needs root).
 
-    .venv/bin/python benchmarks/configure.py [--no-warmup] [--keep]
+    .venv/bin/python benchmarks/configure.py [--no-warmup] [--rerun-only] [--runs N] [--keep]
+                                             [--logs DIR]
 
-Two lab machines (Debian 13, systemd-nspawn), the minimal desktop profile, the Tchap stand-in
-package of sovmigrate/lab/tchap_standin.py served from the lab's host-side address:
-0. warm-up (skipped with --no-warmup): configure.yml once on machine A so the shared APT archive
-   holds every package, then A is reinstalled from the clean base image;
+Lab machines (Debian 13, systemd-nspawn) named ``cfgb-a`` and ``cfgb-b``, the minimal desktop
+profile, the Tchap stand-in package of sovmigrate/lab/tchap_standin.py served from the lab's
+host-side address:
+0. warm-up (skipped with --no-warmup or --rerun-only): configure.yml once on machine A so the
+   shared APT archive holds every package, then A is reinstalled from the clean base image;
 1. cold configure.yml on the fresh A, warm package cache (wall time);
-2. the idempotent re-run on A (wall time, changed=0 expected);
-3. the floor: on the fresh B, ``apt-get update`` then ONE ``apt-get install`` of every package
-   configure.yml added to A (the same set, dependencies included, Tchap's stand-in aside);
-and prints the ratios cold/floor and re-run/cold.
+2. the idempotent re-run on A, ``--runs`` times (default 3): wall time of each, median and range,
+   ``changed`` of each (0 expected), the load average at the start of each, and, from the
+   ``profile_tasks`` callback of ansible.cfg, the seconds spent per role in the median run and its
+   slowest tasks;
+3. one ``--check --diff`` run on the configured A (wall time, changed=0 expected);
+4. the floor (skipped with --rerun-only): on the fresh B, ``apt-get update`` then ONE
+   ``apt-get install`` of every package configure.yml added to A (the same set, dependencies
+   included, Tchap's stand-in aside);
+and prints the figures as JSON. The machine is usually shared (other suites, CI): the load
+averages are part of the figures, compare runs made under similar load.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,12 +40,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-from test_configure_support import StandInServer, lab_root, playbook  # noqa: E402
+from test_configure_support import PlaybookRun, StandInServer, lab_root, playbook  # noqa: E402
 
 from sovmigrate.lab import Lab  # noqa: E402
 from sovmigrate.lab.tchap_standin import build_tchap_deb  # noqa: E402
 
-A, B = "wsbench-a", "wsbench-b"
+A, B = "cfgb-a", "cfgb-b"
+
+# profile_tasks (enabled in ansible.cfg) prints every task, in run order, as
+# "role : task name ------ 1.23s"; these settings make its recap complete and unsorted.
+PROFILE_ENV = {"PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all", "PROFILE_TASKS_SORT_ORDER": "none"}
+_PROFILE_LINE = re.compile(r"^(?P<name>.+?) -+ (?P<secs>\d+\.\d+)s$")
 
 
 def packages(argv: list[str]) -> set[str]:
@@ -46,24 +63,58 @@ def packages(argv: list[str]) -> set[str]:
     return {line.split()[0] for line in out.splitlines() if line.endswith("install ok installed")}
 
 
-def configure(lab: Lab, extra: dict[str, object]) -> tuple[float, int]:
+def profile(output: str) -> list[tuple[str, float]]:
+    """The (task, seconds) lines of the TASKS RECAP, in run order."""
+    recap = output.split("TASKS RECAP", 1)[-1]
+    tasks = []
+    for line in recap.splitlines():
+        m = _PROFILE_LINE.match(line.strip())
+        if m:
+            tasks.append((m["name"].strip(), float(m["secs"])))
+    return tasks
+
+
+def per_role(tasks: list[tuple[str, float]]) -> dict[str, float]:
+    roles: dict[str, float] = {}
+    for name, secs in tasks:
+        role = name.split(" : ", 1)[0] if " : " in name else "(play)"
+        roles[role] = round(roles.get(role, 0.0) + secs, 1)
+    return roles
+
+
+def configure(lab: Lab, extra: dict[str, object], *args: str) -> tuple[float, int, PlaybookRun]:
+    os.environ.update(PROFILE_ENV)
     t0 = time.monotonic()
-    run = playbook(lab.paths.inventory, A, "configure.yml", extra)
+    run = playbook(lab.paths.inventory, A, "configure.yml", extra, *args)
     elapsed = time.monotonic() - t0
     if run.rc != 0:
-        sys.exit(f"configure.yml failed:\n{run.output[-4000:]}")
-    return elapsed, run.recap(A)["changed"]
+        sys.exit(f"configure.yml {' '.join(args)} failed:\n{run.output[-4000:]}")
+    return elapsed, run.recap(A)["changed"], run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-warmup", action="store_true", help="the APT archive is warm already")
-    parser.add_argument("--keep", action="store_true", help="keep the two machines")
+    parser.add_argument(
+        "--rerun-only", action="store_true", help="one machine, no warm-up, no apt-get floor"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="idempotent re-runs measured")
+    parser.add_argument("--keep", action="store_true", help="keep the machines")
+    parser.add_argument("--logs", type=Path, help="write each run's output to this directory")
     args = parser.parse_args()
 
+    names = [A] if args.rerun_only else [A, B]
     lab = Lab(lab_root())
-    report = lab.up([A, B])
+    report = lab.up(names)
     gateway = report.machines[0].address.rsplit(".", 1)[0] + ".1"
+    if args.logs:
+        args.logs.mkdir(parents=True, exist_ok=True)
+
+    def keep(label: str, run: PlaybookRun) -> None:
+        if args.logs:
+            (args.logs / f"{label}.log").write_text(run.output)
+
+    figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         deb = build_tchap_deb(Path(tmp), "2.9.1")
         server = StandInServer(Path(tmp), gateway)
@@ -77,37 +128,63 @@ def main() -> None:
             "interministerial_suite_reachability_endpoints": [server.url + "/"],
         }
         try:
-            if not args.no_warmup:
+            if not (args.no_warmup or args.rerun_only):
                 print("warm-up: configure.yml once, then reinstall A from the base image")
                 configure(lab, extra)
                 lab.reinstall(A)
-            before = packages(lab.ssh_argv(B))
-            cold, cold_changed = configure(lab, extra)
-            rerun, rerun_changed = configure(lab, extra)
-            added = sorted(packages(lab.ssh_argv(A)) - before - {"tchap-prod:amd64"})
-            install = (
-                "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && "
-                "apt-get install -y -q --no-install-recommends "
-                + " ".join(shlex.quote(p) for p in added)
-                + " >/dev/null"
+            before = set() if args.rerun_only else packages(lab.ssh_argv(B))
+            figures["load_cold"] = os.getloadavg()[0]
+            cold, cold_changed, run = configure(lab, extra)
+            keep("cold", run)
+            figures.update(configure_cold_s=round(cold, 1), configure_cold_changed=cold_changed)
+            reruns = []
+            for i in range(args.runs):
+                load = os.getloadavg()[0]
+                secs, changed, run = configure(lab, extra)
+                keep(f"rerun-{i + 1}", run)
+                reruns.append((secs, changed, load, run.output))
+                print(f"re-run {i + 1}: {secs:.1f} s, changed={changed}, load {load:.1f}")
+            load = os.getloadavg()[0]
+            check, check_changed, run = configure(lab, extra, "--check", "--diff")
+            keep("check", run)
+            times = [r[0] for r in reruns]
+            median = statistics.median(times)
+            median_run = min(reruns, key=lambda r: abs(r[0] - median))
+            tasks = profile(median_run[3])
+            figures.update(
+                configure_rerun_s=[round(t, 1) for t in times],
+                configure_rerun_median_s=round(median, 1),
+                configure_rerun_range_s=[round(min(times), 1), round(max(times), 1)],
+                configure_rerun_changed=[r[1] for r in reruns],
+                configure_rerun_load=[round(r[2], 1) for r in reruns],
+                configure_rerun_tasks=len(tasks),
+                configure_rerun_per_role_s=per_role(tasks),
+                configure_rerun_slowest_tasks=sorted(tasks, key=lambda t: -t[1])[:10],
+                configure_check_diff_s=round(check, 1),
+                configure_check_diff_changed=check_changed,
+                configure_check_diff_load=round(load, 1),
+                ratio_rerun_to_cold=round(median / cold, 2),
             )
-            t0 = time.monotonic()
-            subprocess.run([*lab.ssh_argv(B), install], check=True)
-            floor = time.monotonic() - t0
+            if not args.rerun_only:
+                added = sorted(packages(lab.ssh_argv(A)) - before - {"tchap-prod:amd64"})
+                install = (
+                    "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && "
+                    "apt-get install -y -q --no-install-recommends "
+                    + " ".join(shlex.quote(p) for p in added)
+                    + " >/dev/null"
+                )
+                t0 = time.monotonic()
+                subprocess.run([*lab.ssh_argv(B), install], check=True)
+                floor = time.monotonic() - t0
+                figures.update(
+                    packages_added=len(added),
+                    apt_get_install_floor_s=round(floor, 1),
+                    ratio_cold_to_floor=round(cold / floor, 2),
+                )
         finally:
             server.stop()
             if not args.keep:
-                lab.destroy([A, B])
-    figures = {
-        "packages_added": len(added),
-        "apt_get_install_floor_s": round(floor, 1),
-        "configure_cold_s": round(cold, 1),
-        "configure_cold_changed": cold_changed,
-        "configure_rerun_s": round(rerun, 1),
-        "configure_rerun_changed": rerun_changed,
-        "ratio_cold_to_floor": round(cold / floor, 2),
-        "ratio_rerun_to_cold": round(rerun / cold, 2),
-    }
+                lab.destroy(names)
     print(json.dumps(figures, indent=2))
 
 
