@@ -101,3 +101,17 @@ def run_playbook(playbook: Path, inventory: Path, hosts: list[str]) -> dict[str,
     }
     assert set(recap) == set(hosts), proc.stdout[-2000:]
     return recap
+
+
+def isolated_ansible_env(tmp: Path, collections: Path | None = None) -> dict[str, str]:
+    """An environment where only what a test installed answers: an empty ansible.cfg, a home
+    of its own, the virtualenv's tools, and ``collections`` as the only collections path."""
+    (tmp / "empty.cfg").touch()
+    env = {
+        "ANSIBLE_CONFIG": str(tmp / "empty.cfg"),
+        "PATH": f"{VENV_BIN}:/usr/bin:/bin",
+        "HOME": str(tmp),
+    }
+    if collections is not None:
+        env["ANSIBLE_COLLECTIONS_PATH"] = str(collections)
+    return env

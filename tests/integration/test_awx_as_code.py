@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from labtools import isolated_ansible_env
 
 from sovmigrate.state import STAGES
 from sovmigrate.state.pipeline_states import READY_STATE
@@ -27,16 +28,7 @@ PLAYBOOK = REPO / "playbooks" / "awx" / "configure_awx.yml"
 COMMON = {"controller_host", "controller_username", "controller_password", "validate_certs"}
 
 
-def _env(tmp: Path, collections: Path | None = None) -> dict[str, str]:
-    (tmp / "empty.cfg").touch()
-    env = {
-        "ANSIBLE_CONFIG": str(tmp / "empty.cfg"),
-        "PATH": f"{BIN}:/usr/bin:/bin",
-        "HOME": str(tmp),
-    }
-    if collections is not None:
-        env["ANSIBLE_COLLECTIONS_PATH"] = str(collections)
-    return env
+_env = isolated_ansible_env
 
 
 def _tasks() -> list[dict[str, Any]]:

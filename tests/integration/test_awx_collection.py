@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from labtools import isolated_ansible_env
 
 import sovmigrate
 from sovmigrate.state import MachineRecord, open_store
@@ -27,14 +28,7 @@ def _run(
     argv: list[str], tmp: Path, collections: Path | None = None, cwd: Path | None = None
 ) -> str:
     # An empty ansible.cfg and a neutral directory: only the installed collection can answer.
-    (tmp / "empty.cfg").touch()
-    env = {
-        "ANSIBLE_CONFIG": str(tmp / "empty.cfg"),
-        "PATH": f"{BIN}:/usr/bin:/bin",
-        "HOME": str(tmp),
-    }
-    if collections is not None:
-        env["ANSIBLE_COLLECTIONS_PATH"] = str(collections)
+    env = isolated_ansible_env(tmp, collections)
     done = subprocess.run(
         [str(BIN / argv[0]), *argv[1:]], cwd=cwd or tmp, env=env, capture_output=True, text=True
     )
