@@ -18,7 +18,11 @@ import ansible_runner
 import pytest
 
 from sovmigrate.lab import Lab, default_root
-from sovmigrate.run.options import ensure_ansible_on_path
+from sovmigrate.run import RunOptions, run_wave
+from sovmigrate.run.options import default_playbooks, ensure_ansible_on_path
+from sovmigrate.run.reinstall import lab_host_vars
+from sovmigrate.state import MachineRecord, UserResult, open_store
+from sovmigrate.state.pipeline import StageOutcome, begin_stage, finish_stage
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "dj-refuse"
@@ -103,3 +107,52 @@ def test_unreachable_dc_fails_with_one_line_naming_it(lab: Any) -> None:
     assert "failed: no domain controller could be reached" in failed[0], failed[0]
     assert JOIN_PASSWORD not in stdout
     assert _files_holding(private, JOIN_PASSWORD) == []
+
+
+def test_a_wave_leaves_the_machine_failed_at_configure_naming_the_cause(
+    lab: Any, tmp_path: Path
+) -> None:
+    """The same refusal through ``run_wave`` and the state store, as a technician meets it.
+
+    Stand-ins, named: the configure playbook holds only directory_join (the full one's other
+    roles take minutes and do not touch the join), and the machine's history before configure
+    (precheck, a verified capture, the reinstall) is recorded by hand.
+    """
+    _base, the_lab = lab
+    book = tmp_path / "configure.yml"
+    book.write_text(
+        "- hosts: \"{{ sovmigrate_hosts | default('all') }}\"\n  gather_facts: true\n"
+        "  roles:\n    - role: directory_join\n",
+        encoding="utf-8",
+    )
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(f"directory_join_password: {JOIN_PASSWORD}\n", encoding="utf-8")
+    with open_store(str(tmp_path / "state.db")) as store:
+        camp = store.campaign("annuaire", create=True)
+        store.upsert_machines(camp, [MachineRecord(NAME, vars=lab_host_vars(the_lab, NAME) or {})])
+        wave = store.create_wave(camp, "w1", [NAME])
+        for stage, outcome in (
+            ("precheck", StageOutcome(ok=True)),
+            ("capture", StageOutcome(ok=True, users=(UserResult("S-1-5-21-1-2-3-1001", True),))),
+            ("reinstall", StageOutcome(ok=True)),
+        ):
+            m = store.machine(camp, NAME)
+            run = begin_stage(store, m, stage, wave_id=wave.id)
+            finish_stage(store, m.id, stage, run, outcome, "test")
+        options = RunOptions(
+            playbooks={**default_playbooks(), "configure": book},
+            artifacts_root=tmp_path / "artifacts",
+            extravars={
+                "directory_join_realm": "LAB.SOVMIGRATE.TEST",
+                "directory_join_user": "joinposte",
+                "directory_join_domain_controller": NO_DC,
+            },
+            secret_vars_files=[secrets],
+        )
+        run_wave(store, wave, ["configure"], options=options)
+        m = store.machine(camp, NAME)
+        reason = store.transitions(m.id)[-1].reason
+    assert (m.state, m.failed_stage) == ("failed", "configure")
+    assert "failed: no domain controller could be reached" in reason, reason
+    assert JOIN_PASSWORD not in reason
+    assert _files_holding(tmp_path / "artifacts", JOIN_PASSWORD) == []
