@@ -1,7 +1,8 @@
 """``python3 -m sovmigrate.userstate``: the entry the roles run on the live system.
 
 Same functions as ``sovmigrate windows inspect`` / ``sovmigrate capture``; argparse only, so
-Debian's /usr/bin/python3 with python3-hivex is all it needs. Errors: one line on stderr,
+Debian's /usr/bin/python3 with python3-hivex (and python3-cryptography, python3-zstandard to
+read a local store directly) is all it needs. Errors: one line on stderr,
 exit codes of sovmigrate.errors (2 bad input, 3 environment/blocker, 1 not verified).
 """
 

@@ -21,8 +21,9 @@ from sovmigrate.errors import EnvironmentProblem, OperationFailed, SovmigrateErr
 from sovmigrate.userstate import identity, manifest_store, placement, restore_fs, xdg
 from sovmigrate.userstate.manifest import Manifest
 from sovmigrate.userstate.placement import Placement
+from sovmigrate.userstate.restic_repo import RepoDamaged, open_snapshot
 from sovmigrate.userstate.store import ResticStore
-from sovmigrate.userstate.tarstream import TarStream, TarStreamError
+from sovmigrate.userstate.tarstream import TarStreamError
 from sovmigrate.userstate.xdg import LinuxUser
 
 Log = Callable[[str], None]
@@ -147,8 +148,7 @@ def _stage(store: ResticStore, snapshot: str, todo: list[Placed], staging: Path)
     bad: list[str] = []
     current = ""
     try:
-        with store.dump_tar(snapshot) as stream:
-            tar = TarStream(stream)
+        with open_snapshot(store, snapshot) as tar:
             for member in tar:
                 name = member.name.lstrip("/")
                 if name not in wanted or member.kind != "file":
@@ -159,7 +159,7 @@ def _stage(store: ResticStore, snapshot: str, todo: list[Placed], staging: Path)
                 seen.add(name)
                 if digest != p.placement.entry.sha256 or member.size != p.placement.entry.size:
                     bad.append(name)
-    except (SovmigrateError, TarStreamError, OSError) as exc:
+    except (SovmigrateError, RepoDamaged, TarStreamError, OSError) as exc:
         where = f" while reading {current}" if current else ""
         raise OperationFailed(
             f"the store is damaged: snapshot {snapshot[:8]} could not be read{where} ({exc}); "

@@ -81,6 +81,7 @@ class ResticStore:
         self.password_file = Path(password_file)
         self.restic = restic
         self.ssh_config = ssh_config  # for sftp: an ssh_config (key, port, known hosts)
+        self._master: dict[str, Any] | None = None
         if not self.password_file.is_file():
             raise UsageError(f"password file not found: {self.password_file}")
 
@@ -170,6 +171,14 @@ class ResticStore:
                 return False
             raise
         return True
+
+    def master_key(self) -> dict[str, Any]:
+        """The repository's master key, decrypted by restic itself (its password handling
+        and key derivation): for ``restic_repo``'s direct reads. A secret: kept in memory,
+        never logged, never in an error message (restic's stderr is; it holds no key)."""
+        if self._master is None:
+            self._master = json.loads(self.run(["cat", "masterkey"], what="open"))
+        return self._master
 
     def init_if_absent(self) -> bool:
         """Create the repository when there is none; True if it was created.

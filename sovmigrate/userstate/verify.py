@@ -1,26 +1,26 @@
 """Prove a snapshot holds every manifest entry with the same content.
 
-One pass through restic itself: ``restic dump <snapshot> /`` streamed as tar, each member's
-size compared and its content hashed in memory (names, sizes and content in one restic run;
-each run costs ~0.5-1 s of key derivation, so ``ls`` is not called as well). The dump goes
-through the same decryption and reassembly as a restore and reads the trees from the store,
-not from restic's shared local cache (which holds the tree packs this machine's backups
-wrote; a restore on the new system has none): the verifications use a cache of their own,
-filled only by what they read from the store. So a match proves what a restore would give,
-without a temporary copy on disk (a 4 GiB sparse file would be written in full by restic
-0.14's restore, which has no --sparse).
+One pass over the stored bytes (``restic_repo.open_snapshot``): the snapshot's trees and
+every file's blobs are read back from the store itself, each blob's MAC and each pack
+header's MAC checked, and each file's size and SHA-256 compared with the manifest in memory
+(no temporary copy on disk). So a match proves what a restore would give.
 
-What it catches, each before the capture is called verified: a flipped byte in a pack
-(restic's MAC check fails: ``damaged``), a deleted pack (restic cannot load a blob:
-``damaged``, after restic's own retries, ~45 s), a file missing from the snapshot
-(``missing``), a file whose content changed between the hash and restic's read
-(``different``), a file restic took that the manifest does not list (``unexpected``).
-The tar stream is read with ``tarstream`` (one copy per byte; ``tarfile`` costs 3x the CPU).
-``restic check --read-data`` additionally proves packs no snapshot of this capture uses.
+A local store is read directly (~2.6 s of CPU per GB, against 9-10 s for ``restic dump``:
+measured, see docs/capture.md); any other store (sftp) goes through ``restic dump`` as a tar
+stream with a restic cache of the verifications' own, filled only from the store: restic's
+shared cache holds the tree packs this machine's backups wrote, which a restore on the new
+system does not have.
 
-Why the store is read back rather than trusting restic's own chunk hashes: restic 0.14's CLI
-gives no file's chunk list with chunk lengths in one run (``ls`` has no content ids, ``cat
-blob`` takes one tree per run), and a file's SHA-256 cannot be composed from its chunks'.
+What it catches, each before the capture is called verified: a flipped byte in a data or
+tree pack, or in a pack's header (a MAC fails: ``damaged``), a deleted pack (``damaged``),
+a file missing from the snapshot (``missing``), a file whose content changed between the
+hash and restic's read (``different``), a file restic took that the manifest does not list
+(``unexpected``). ``restic check --read-data`` additionally proves packs no snapshot of this
+capture uses.
+
+Why the store is read back rather than trusting restic's own chunk hashes: a file's SHA-256
+cannot be composed from its chunks', and restic's chunk boundaries cannot be recomputed here
+(its Rabin chunker in Python would cost minutes per GB).
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from pathlib import Path
 
 from sovmigrate.errors import OperationFailed
 from sovmigrate.userstate.manifest import Entry, Manifest
+from sovmigrate.userstate.restic_repo import MemberSource, RepoDamaged, open_snapshot
 from sovmigrate.userstate.store import ResticStore
-from sovmigrate.userstate.tarstream import TarStream, TarStreamError
+from sovmigrate.userstate.tarstream import TarStreamError
 
 
 @dataclass
@@ -79,18 +80,21 @@ def verify_snapshot(
     verdict = Verdict()
     seen: set[str] = set()
     try:
-        with store.dump_tar(snapshot_id, cache_dir=cache_dir) as stream:
-            _compare(TarStream(stream), expected, verdict, seen)
-    except (OperationFailed, TarStreamError) as exc:
-        # OperationFailed: restic's own error (MAC mismatch, pack not found); TarError: the
-        # stream ended early. Wrong password or an unreachable store are raised as they are.
+        with open_snapshot(store, snapshot_id, cache_dir) as source:
+            _compare(source, expected, verdict, seen)
+    except (OperationFailed, RepoDamaged, TarStreamError) as exc:
+        # RepoDamaged, or restic's own error through dump (MAC mismatch, pack not found);
+        # TarStreamError: the stream ended early. Wrong password or an unreachable store
+        # are raised as they are.
         verdict.damaged = str(exc) or type(exc).__name__
         return verdict
     verdict.missing += sorted(set(expected) - seen)
     return verdict
 
 
-def _compare(tar: TarStream, expected: dict[str, Entry], verdict: Verdict, seen: set[str]) -> None:
+def _compare(
+    tar: MemberSource, expected: dict[str, Entry], verdict: Verdict, seen: set[str]
+) -> None:
     for member in tar:
         if member.kind == "dir":
             continue

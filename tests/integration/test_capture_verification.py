@@ -2,8 +2,9 @@
 
 Each way the store or the source can betray a capture is applied to a real restic store,
 right after restic's real backup of the first user and before the capture's own
-verification: a flipped byte in a pack, a deleted pack, a file missing from the snapshot, a
-file whose content changed after it was hashed. Each time the capture must fail for that
+verification: a flipped byte in a data pack, in a tree pack or in a pack's header, a
+deleted pack, a file missing from the snapshot, a file whose content changed after it was
+hashed. Each time the capture must fail for that
 user (exit code 1), and that user's manifest must not reach the store: the restore refuses
 it and the wipe gate, which takes the capture's verdict, keeps waiting.
 """
@@ -80,12 +81,15 @@ class Faulty(ResticStore):
         before = self._packs()
         snapshot = super().backup(cwd, paths, host=host, tags=tags, parent=parent)
         added = sorted(self._packs() - before, key=lambda p: p.stat().st_size)
-        if self.fault in ("flip", "flip-tree"):
+        if self.fault in ("flip", "flip-tree", "flip-header"):
             # The largest new pack holds file data; the smallest the directory trees, of which
             # restic's local cache keeps a copy: the verification must not read that copy.
-            pack = added[-1] if self.fault == "flip" else added[0]
+            pack = added[0] if self.fault == "flip-tree" else added[-1]
             with pack.open("r+b") as f:
-                f.seek(pack.stat().st_size // 3)  # inside a blob, before the pack's header
+                if self.fault == "flip-header":  # the header: at the end, before its length
+                    f.seek(pack.stat().st_size - 4 - 20)
+                else:
+                    f.seek(pack.stat().st_size // 3)  # inside a blob, before the header
                 byte = f.read(1)
                 f.seek(-1, os.SEEK_CUR)
                 f.write(bytes([byte[0] ^ 0x01]))
@@ -98,9 +102,9 @@ class Faulty(ResticStore):
     ("fault", "words"),
     [
         ("flip", "the store is damaged"),
-        # restic 0.14's dump skips a directory whose tree it cannot decrypt and exits 0:
-        # the files under it are what the verification finds missing.
-        ("flip-tree", "missing (first: "),
+        ("flip-tree", "the store is damaged"),
+        # restic's dump reads no pack header: the store is read directly, header included.
+        ("flip-header", "the store is damaged"),
         ("delete", "the store is damaged"),
         ("missing", "missing (first: "),
         ("changed", "1 different (first: "),
