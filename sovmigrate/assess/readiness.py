@@ -17,7 +17,7 @@ from sovmigrate import __version__
 from sovmigrate.assess.catalogue import Catalogue, Entry
 from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import PciTable
-from sovmigrate.fleet.model import APPLICATION, UNKNOWN, Controller, Machine
+from sovmigrate.fleet.model import APPLICATION, UNKNOWN, Controller, Machine, remember
 
 READY, NEEDS_ACTION, BLOCKED = "ready", "needs-action", "blocked"
 STATUSES = (READY, NEEDS_ACTION, BLOCKED)
@@ -58,6 +58,11 @@ class Assessment:
     rules: str = ""  # the Assessor.fingerprint it was made with
 
 
+# What the installed software adds to a verdict: its reasons, the catalogue entries matched,
+# the titles not reviewed.
+_SoftwarePart = tuple[tuple[Reason, ...], tuple[Entry, ...], tuple[str, ...]]
+
+
 class Assessor:
     """Assesses machines against one campaign's rules, catalogue and kernel driver table."""
 
@@ -71,6 +76,11 @@ class Assessor:
         self.bus_only = frozenset(drivers.get("bus_only_modules", ()))
         self.image_firmware = frozenset(drivers.get("image_firmware") or ())
         self._driver_cache: dict[tuple[str, ...], tuple[str | None, str]] = {}
+        # Verdict parts by what they depend on alone: a fleet's machines come from a few
+        # images and models, so 80,000 of them hold a few hundred distinct software lists and
+        # device sets (bounded: ``remember``).
+        self._drivers_seen: dict[tuple[Controller, ...], tuple[Reason, ...]] = {}
+        self._software_seen: dict[tuple[Any, ...], _SoftwarePart] = {}
         self.fingerprint = self._fingerprint()
 
     def _fingerprint(self) -> str:
@@ -151,9 +161,22 @@ class Assessor:
         return ("firmware-nonfree" if network else "firmware-nonfree-other"), ", ".join(packages)
 
     def _drivers(self, m: Machine, found: list[Reason]) -> None:
+        try:
+            found.extend(self._drivers_seen[m.controllers])
+            return
+        except KeyError:
+            pass
+        except TypeError:  # a controller read from stored facts with a list in a field
+            self._check_drivers(m.controllers, found)
+            return
+        start = len(found)
+        self._check_drivers(m.controllers, found)
+        remember(self._drivers_seen, m.controllers, tuple(found[start:]))
+
+    def _check_drivers(self, controllers: tuple[Controller, ...], found: list[Reason]) -> None:
         devices: dict[str, list[str]] = {}
         packages: dict[str, set[str]] = {}
-        for c in m.controllers:
+        for c in controllers:
             code, needed = self._driver(c)
             if code is None:
                 continue
@@ -173,9 +196,21 @@ class Assessor:
     def _software(
         self, m: Machine, found: list[Reason]
     ) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
+        key = (m.softwares, m.antivirus, m.remote_mgmt)
+        try:
+            part = self._software_seen[key]
+        except KeyError:
+            part = remember(self._software_seen, key, self._check_software(m))
+        except TypeError:  # a title read from stored facts with a list in a field
+            part = self._check_software(m)
+        found.extend(part[0])
+        return part[1], part[2]
+
+    def _check_software(self, m: Machine) -> _SoftwarePart:
         """Catalogue entries of the installations (and of the antivirus products and remote
         tools the inventory lists apart, each entry once), and the user's titles it does not
         know: system components, updates and Store packages are not the user's software."""
+        found: list[Reason] = []
         matched: list[Entry] = []
         unmatched: list[str] = []
         blocking: list[str] = []
@@ -204,7 +239,7 @@ class Assessor:
             more = len(set(unmatched)) - _TITLES_SHOWN
             titles = f"{shown} (+{more})" if more > 0 else shown
             self._reason(found, "software-not-reviewed", titles=titles)
-        return tuple(matched), tuple(unmatched)
+        return tuple(found), tuple(matched), tuple(unmatched)
 
     def transfer_hours(self, m: Machine) -> float:
         site = self.config.site(m.site)

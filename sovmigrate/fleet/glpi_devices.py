@@ -29,7 +29,7 @@ from sovmigrate.fleet.model import shared_software as _software
 # times: looking the raw strings up skips the strip, intern and tuple work for all but the
 # first (bounded: ``remember``).
 _raw_controllers: dict[tuple[str, ...], Controller | None] = {}
-_raw_softwares: dict[tuple[Any, Any, Any, str], tuple[Software, tuple[str, str]] | None] = {}
+_raw_softwares: dict[tuple[Any, ...], tuple[Software, tuple[str, str]] | None] = {}
 
 
 def _subsystem(value: str) -> tuple[str, str]:
@@ -158,16 +158,24 @@ def softwares(items: list[Mapping[str, Any]], source: str) -> tuple[Software, ..
     seen: dict[tuple[str, str], Software] = {}
     known = _raw_softwares
     for i, item in enumerate(items):
+        # Looked up by the agent's raw values, the category and origin included: what they
+        # make of the kind (``_kind``) is then only worked out for a new installation.
         raw = (
             item.get("name"),
             item.get("publisher"),
             item.get("version"),
-            _kind(item.get("system_category"), item.get("from")),
+            item.get("system_category"),
+            item.get("from"),
         )
         try:
             entry = known[raw]  # the common case: an installation seen on another machine
         except (KeyError, TypeError):  # new, or a list/object where text belongs
-            entry = _new_software(raw, source, i, "softwares")
+            fields = (raw[0], raw[1], raw[2], _kind(raw[3], raw[4]))
+            entry = _new_software(fields, source, i, "softwares")
+            # Same raw values, same outcome: remembered, unless unhashable (a list or object
+            # in a field not read, for an installation without title).
+            with contextlib.suppress(TypeError):
+                remember(known, raw, entry)
         if entry is not None:
             software, ident = entry
             if ident not in seen:
@@ -184,17 +192,11 @@ def _new_software(
     name, publisher, version, kind = raw
     name = word(name, source, f"content.{section}[{i}].name")
     if not name:
-        entry = None
-    else:
-        publisher = word(publisher, source, f"content.{section}[{i}].publisher")
-        version = text(version, source, f"content.{section}[{i}].version")
-        software = _software(name, publisher, version, kind)
-        entry = (software, (software.name, software.publisher))
-    # Same raw values, same outcome: remembered, unless unhashable (a list or object in a
-    # field not read, for an installation without title).
-    with contextlib.suppress(TypeError):
-        remember(_raw_softwares, raw, entry)
-    return entry
+        return None
+    publisher = word(publisher, source, f"content.{section}[{i}].publisher")
+    version = text(version, source, f"content.{section}[{i}].version")
+    software = _software(name, publisher, version, kind)
+    return software, (software.name, software.publisher)
 
 
 def protection(

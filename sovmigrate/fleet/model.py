@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from sovmigrate.fleet.jsontext import dumps_str
+
 UNKNOWN = "unknown"
 
 
@@ -156,7 +158,7 @@ class Machine:
         """
         data = {name: getattr(self, name) for name in _TAIL_FIELDS}
         data["extra"] = self.extra
-        head = json.dumps(data, default=str)
+        head = dumps_str(data)  # json.dumps(data, default=str), without its set-up
         return (
             f'{head[1:-1]}, "softwares": {_json_list(self.softwares)}, '
             f'"controllers": {_json_list(self.controllers)}}}'

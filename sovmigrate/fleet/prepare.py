@@ -25,6 +25,7 @@ from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessment, Assessor, Reason
 from sovmigrate.fleet import partial
+from sovmigrate.fleet.jsontext import dumps
 from sovmigrate.fleet.model import Machine, remember
 
 # The summary: what the planner and the wave inventories read of a machine, positional (a JSON
@@ -153,7 +154,7 @@ def encode_summary(machine: Machine, verdict: Assessment) -> str:
         [r.code, r.level, dict(r.params)] if r.params else [r.code, r.level]
         for r in verdict.reasons
     ]
-    return json.dumps(
+    return dumps(  # json.dumps, without its per-call set-up
         [
             machine.key,
             machine.site,

@@ -183,3 +183,24 @@ def test_bad_campaign_settings_are_named(tmp_path: Path, text: str, error: str) 
     settings.write_text(text)
     with pytest.raises(UsageError, match=error):
         load_config(settings)
+
+
+def test_a_verdict_made_from_the_remembered_parts_is_the_one_made_afresh() -> None:
+    # The assessor remembers the reasons of each software list and device set it has seen
+    # (a fleet repeats a few hundred of them): a machine assessed after others that share
+    # them gets the verdict a fresh assessor gives it, reasons in the same order.
+    shared = _assessor()
+    wifi = Controller("8086", "24fd", "Wireless 8265", "0280")
+    other = Software("Outil Metier Inconnu", "Editeur Local")
+    machines = [
+        _healthy(),
+        _healthy(controllers=(wifi,), softwares=(other,), ram_mb=2048),
+        _healthy(controllers=(wifi,), softwares=(other,), encrypted_volumes=("C:",)),
+        _healthy(softwares=(other,)),
+        _healthy(controllers=(wifi,)),
+    ]
+    for machine in machines:
+        assert shared.assess(machine) == _assessor().assess(machine)
+    again = [shared.assess(m) for m in machines]
+    assert again == [_assessor().assess(m) for m in machines]
+    assert any(r.code == "software-not-reviewed" for r in again[1].reasons)
