@@ -52,8 +52,8 @@ def make_dirs(user: LinuxUser, directory: Path) -> None:
 
 
 def write_stream(chunks: Iterable[bytes | memoryview], out: Path, size: int) -> str:
-    """Write ``size`` bytes of ``chunks`` (of CHUNK bytes but the last) to ``out`` keeping
-    runs of zeros as holes; return the SHA-256 of what was written."""
+    """Write ``size`` bytes of ``chunks`` (any sizes: restic's blobs are 0.5-8 MiB) to ``out``
+    keeping each CHUNK of zeros as a hole; return the SHA-256 of what was written."""
     digest = hashlib.sha256()
     with out.open("wb") as f:
         left = size
@@ -62,10 +62,13 @@ def write_stream(chunks: Iterable[bytes | memoryview], out: Path, size: int) -> 
                 break
             digest.update(chunk)
             left -= len(chunk)
-            if len(chunk) == CHUNK and chunk == _ZERO:
-                f.seek(CHUNK, os.SEEK_CUR)
-            else:
-                f.write(chunk)
+            view = memoryview(chunk)
+            for start in range(0, len(view), CHUNK):
+                piece = view[start : start + CHUNK]
+                if len(piece) == CHUNK and piece == _ZERO:
+                    f.seek(CHUNK, os.SEEK_CUR)
+                else:
+                    f.write(piece)
         f.truncate(size - left)
     return digest.hexdigest()
 
