@@ -153,6 +153,22 @@ def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
     assert verdict.reasons  # every GLPI machine has one at least: its firmware is not reported
 
 
+def test_a_damaged_or_stale_summary_is_not_read() -> None:
+    """The planner re-assesses from the facts any machine whose summary it cannot trust."""
+    from sovmigrate.assess.config import load_config
+    from sovmigrate.fleet import prepare
+
+    m = _one(sorted(p.name for p in GOOD.glob("*.json"))[0])
+    prepare.start(load_config(None))
+    summary = prepare.prepare(m).summary_json()
+    rules = json.loads(summary)[9]
+    assert prepare.read_summary(m.name, summary, rules) is not None
+    assert prepare.read_summary(m.name, summary.encode(), rules) is not None
+    for damaged in ("", None, summary[:-1], summary + " ", summary + ", 1", "[1, 2]", "{}"):
+        assert prepare.read_summary(m.name, damaged, rules) is None, damaged
+    assert prepare.read_summary(m.name, summary, "other-rules") is None
+
+
 def test_worker_processes_prepare_the_same_machines(tmp_path: Path) -> None:
     """A large fleet is parsed, assessed and encoded in worker processes: same result as in
     process, duplicates merged the same way."""
