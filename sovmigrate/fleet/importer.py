@@ -10,6 +10,7 @@ facts (``fleet/prepare.py``), in worker processes when there are many files and 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +25,7 @@ from sovmigrate.fleet.cpus import usable_cpus
 from sovmigrate.fleet.csvfmt import parse_csv
 from sovmigrate.fleet.glpi import InvalidInventory, parse_glpi
 from sovmigrate.fleet.model import Machine
-from sovmigrate.fleet.sources import iter_sources
+from sovmigrate.fleet.sources import Item, iter_sources
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_FROM = 2000
@@ -106,7 +107,7 @@ def pool_size(files: int) -> int:
 
 
 def _parsed(
-    items: list[tuple[str, str, bytes | str]],
+    items: Iterable[Item],
     workers: int,
     convert: Callable[[Machine], Any] | None,
     setup: Callable[[], None] | None,
@@ -157,6 +158,19 @@ class _Merger(Generic[T]):
             self.index[i] = slot
 
 
+class _Counted:
+    """The sources, counted as they are read."""
+
+    def __init__(self, items: Iterable[Item]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Item]:
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
 def _load(
     paths: list[Path],
     skip_invalid: bool,
@@ -165,12 +179,21 @@ def _load(
     combine: Callable[[T, T], T],
     setup: Callable[[], None] | None = None,
 ) -> ImportResult[T]:
-    items = list(iter_sources(paths))
-    if not items:
+    sources = iter_sources(paths)
+    # Enough to choose between the pool and the process; the pool then starts on the first
+    # batches while the rest is listed (listing 80,000 files takes 0.3 s). The pool submits
+    # every batch before it yields a result, so a listing error (a missing path) still comes
+    # before any file's, as when everything was listed first.
+    head = list(itertools.islice(sources, PARALLEL_FROM))
+    if not head:
         raise UsageError(f"no inventory file (.json, .csv) in {', '.join(map(str, paths))}")
+    count = workers or pool_size(len(head))
+    listed: Iterable[Item] = itertools.chain(head, sources)
+    if count <= 1:
+        listed = list(listed)  # all listed before the first is parsed, as in a pool
+    items = _Counted(listed)
     merger: _Merger[T] = _Merger(combine)
     skipped: list[tuple[str, str]] = []
-    count = workers or pool_size(len(items))
     for name, result in _parsed(items, count, convert, setup):
         if isinstance(result, str):
             if not skip_invalid:
@@ -181,7 +204,7 @@ def _load(
             merger.add(machine)
     if not merger.machines:
         raise UsageError("no valid inventory among the files given")
-    return ImportResult(merger.machines, len(items), merger.duplicates, skipped)
+    return ImportResult(merger.machines, items.count, merger.duplicates, skipped)
 
 
 def load_fleet(

@@ -113,6 +113,26 @@ def test_no_inventory_and_missing_path_are_usage_errors(tmp_path: Path) -> None:
         load_fleet([tmp_path / "absent"])
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_missing_path_is_reported_before_any_bad_file(tmp_path: Path, workers: int) -> None:
+    """The pool starts on the first files while the others are still listed: a path that
+    does not exist is still the error shown, not a bad file met before it, and the count of
+    files is every file listed."""
+    from sovmigrate.assess.config import load_config
+    from sovmigrate.fleet.importer import prepare_fleet
+
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    for i, good in enumerate(sorted(GOOD.glob("*.json")) * 3):
+        (fleet / f"{i:03d}-{good.name}").write_bytes(good.read_bytes())
+    (fleet / "zzz-malformed.json").write_bytes((DATA / "bad" / "malformed.json").read_bytes())
+    with pytest.raises(UsageError, match="absent: no such file"):
+        prepare_fleet([fleet, tmp_path / "absent"], load_config(None), workers=workers)
+    result = prepare_fleet([fleet], load_config(None), workers=workers, skip_invalid=True)
+    assert result.files == len(list(fleet.iterdir()))
+    assert [name for name, _ in result.skipped] == [str(fleet / "zzz-malformed.json")]
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in GOOD.glob("*.json")))
 def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
     """The facts text the import stores (encoded with cached fragments, key and name added
