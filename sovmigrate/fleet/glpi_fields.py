@@ -53,7 +53,7 @@ _DICT_ONLY = {dict}
 def text(value: Any, source: str, where: str) -> str:
     kind = type(value)
     if kind is str:
-        return str(value).strip()
+        return value.strip()  # an exact str: no str() call needed
     if value is None:
         return ""
     if kind is int or kind is float:

@@ -8,6 +8,7 @@ state store's facts column.
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -156,7 +157,7 @@ class Machine:
         The installations and devices are most of the text and repeat across machines: their
         encodings are cached (``_fragments``) and joined instead of encoded one by one.
         """
-        data = {name: getattr(self, name) for name in _TAIL_FIELDS}
+        data = dict(zip(_TAIL_FIELDS, _tail_values(self), strict=True))
         data["extra"] = self.extra
         head = dumps_str(data)  # json.dumps(data, default=str), without its set-up
         return (
@@ -183,3 +184,5 @@ _TAIL_FIELDS = tuple(
     for f in Machine.__dataclass_fields__
     if f not in ("key", "name", "softwares", "controllers", "extra")
 )
+# Their values in one C call (a quarter of the time of a getattr per field).
+_tail_values = operator.attrgetter(*_TAIL_FIELDS)
