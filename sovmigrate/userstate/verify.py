@@ -32,7 +32,12 @@ from pathlib import Path
 
 from sovmigrate.errors import OperationFailed
 from sovmigrate.userstate.manifest import Entry, Manifest
-from sovmigrate.userstate.restic_repo import MemberSource, RepoDamaged, open_snapshot
+from sovmigrate.userstate.restic_repo import (
+    MemberSource,
+    RepoDamaged,
+    SnapshotReader,
+    open_snapshot,
+)
 from sovmigrate.userstate.store import ResticStore
 from sovmigrate.userstate.tarstream import TarStreamError
 
@@ -48,6 +53,8 @@ class Verdict:
     unexpected: list[str] = field(default_factory=list)
     # The store could not give the snapshot back (a damaged or missing pack): restic's words.
     damaged: str = ""
+    # How the store was read back: "read from the store" (directly) or "through restic dump".
+    read: str = ""
 
     @property
     def ok(self) -> bool:
@@ -65,7 +72,8 @@ class Verdict:
             parts.append(
                 f"{len(self.unexpected)} not in the manifest (first: {self.unexpected[0]})"
             )
-        return ", ".join(parts) or f"{self.checked} files verified"
+        how = f", {self.read}" if self.read else ""
+        return ", ".join(parts) or f"{self.checked} files verified{how}"
 
 
 def verify_snapshot(
@@ -81,6 +89,8 @@ def verify_snapshot(
     seen: set[str] = set()
     try:
         with open_snapshot(store, snapshot_id, cache_dir) as source:
+            direct = isinstance(source, SnapshotReader)
+            verdict.read = "read from the store" if direct else "through restic dump"
             _compare(source, expected, verdict, seen)
     except (OperationFailed, RepoDamaged, TarStreamError) as exc:
         # RepoDamaged, or restic's own error through dump (MAC mismatch, pack not found);

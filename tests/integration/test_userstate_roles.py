@@ -157,6 +157,15 @@ def test_capture_reinstall_restore_on_a_lab_machine(ws: Workstation) -> None:
     users = {u.sid: u for u in ws.description.users}
     assert set(users) <= set(captured)
     assert all(v["verified"] and v["snapshot"] for v in captured.values())
+    # The target's Debian python (with the role's python3-cryptography and python3-zstandard)
+    # verified each snapshot by reading the store directly, not through restic dump.
+    logs = "".join(
+        str((e["event_data"].get("res") or {}).get("stderr", ""))
+        for e in first.events
+        if e.get("event") == "runner_on_ok"
+    )
+    assert logs.count("files verified, read from the store") >= len(users), logs[-2000:]
+    assert "through restic dump" not in logs
     again = ws.play("capture", {"user_state_capture_wave": "w1"})
     assert again.stats["changed"].get(NAME, 0) == 0, ws.changed_tasks(again)
     manifests = manifest_io.read(ws.base / "manifests" / f"{NAME}.json")
