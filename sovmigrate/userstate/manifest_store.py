@@ -9,15 +9,19 @@ no other copy at hand. The manifest is a small snapshot of its own, tagged
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sovmigrate.errors import OperationFailed, UsageError
 from sovmigrate.userstate.manifest import Manifest
+from sovmigrate.userstate.restic_repo import LocalRepository, RepoDamaged, RepoUnreadable
 from sovmigrate.userstate.store import ResticStore, Snapshot, tag_value
 
 NAME = "sovmigrate-manifest.json"
+_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
 DRIVE = "drive"  # the SID word for the data folders at the drive root
 
 
@@ -92,13 +96,46 @@ def load_latest(store: ResticStore, host: str, sid: str) -> Manifest | None:
     """The newest manifest of ``sid`` (or ``drive``) on ``host`` in one restic run, as
     ``captured`` + ``load`` would give it (two runs, each ~0.5 s of key derivation); None
     when restic finds no such snapshot (the caller then lists, for a clear error)."""
-    tags = ",".join(tag_value(t) for t in ("kind:manifest", f"manifest-sid:{sid}"))
-    args = ["dump", "--host", host, "--tag", tags, "latest", "/" + NAME]
+    wanted = [tag_value(t) for t in ("kind:manifest", f"manifest-sid:{sid}")]
+    try:
+        repo = LocalRepository.of(store)
+    except RepoUnreadable:
+        repo = None
+    if repo is not None:  # a local store: read directly, no restic run but the key's
+        try:
+            return _latest_direct(repo, host, wanted, sid)
+        except RepoDamaged as exc:
+            raise OperationFailed(f"the store is damaged: {exc}") from None
+    args = ["dump", "--host", host, "--tag", ",".join(wanted), "latest", "/" + NAME]
     try:
         text = store.run(args, what="dump")
     except OperationFailed:
         return None  # no snapshot found (a wrong password or a dead store raise otherwise)
     return _parse(text, sid)
+
+
+def _latest_direct(repo: LocalRepository, host: str, tags: list[str], who: str) -> Manifest | None:
+    """What ``restic dump --host H --tag T latest /NAME`` gives: the newest such snapshot."""
+    found = [
+        s
+        for s in repo.snapshots()
+        if s.get("hostname") == host and set(tags) <= set(s.get("tags") or [])
+    ]
+    if not found:
+        return None
+    newest = max(found, key=lambda s: _when(str(s.get("time", ""))))
+    content = repo.read_file(newest["id"], "/" + NAME)
+    return None if content is None else _parse(content.decode("utf-8"), who)
+
+
+def _when(text: str) -> datetime:
+    """restic's RFC 3339 time, nanoseconds cut to what ``datetime`` holds."""
+    match = _TIME.match(text)
+    if match is None:
+        return datetime.min.replace(tzinfo=UTC)
+    head, fraction, zone = match.groups()
+    zone = "+00:00" if zone in (None, "Z") else zone
+    return datetime.fromisoformat(f"{head}.{(fraction or '')[:6]:0<6}{zone}")
 
 
 def _parse(text: str, who: str) -> Manifest:

@@ -151,6 +151,30 @@ class LocalRepository:
             path = matches[0]
         return str(self._unpacked(path, f"snapshot {snapshot_id[:8]}")["tree"])
 
+    def snapshots(self) -> Iterator[dict[str, Any]]:
+        """Every snapshot's JSON (``time``, ``hostname``, ``tags``, ``tree``...), with its
+        ``id`` (the file's name)."""
+        for path in sorted((self.root / "snapshots").iterdir()):
+            content = self._unpacked(path, f"snapshot {path.name[:8]}")
+            yield {**content, "id": path.name}
+
+    def read_file(self, snapshot_id: str, path: str) -> bytes | None:
+        """The content of ``path`` ("/a/b") in the snapshot; None when it holds no such file."""
+        tree = self.snapshot_tree(snapshot_id)
+        parts = [p for p in path.split("/") if p]
+        for depth, part in enumerate(parts):
+            node = next((n for n in self.tree(tree, "") if n.get("name") == part), None)
+            if node is None:
+                return None
+            if depth == len(parts) - 1:
+                if node.get("type") != "file":
+                    return None
+                return b"".join(self.blob(b, path) for b in node.get("content") or [])
+            if node.get("type") != "dir":
+                return None
+            tree = str(node["subtree"])
+        return None
+
     def index(self) -> dict[str, _Blob]:
         if self._index is None:
             blobs: dict[str, _Blob] = {}

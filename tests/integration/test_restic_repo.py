@@ -8,6 +8,7 @@ byte for byte and with ``restic dump`` of the same snapshot, member for member.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from sovmigrate.userstate import manifest_store
+from sovmigrate.userstate.manifest import Manifest
 from sovmigrate.userstate.restic_repo import (
     LocalRepository,
     RepoDamaged,
@@ -105,3 +108,19 @@ def test_a_remote_store_is_read_by_restic(tmp_path: Path) -> None:
     password.write_text("x\n")
     with pytest.raises(RepoUnreadable, match="not a local repository"):
         LocalRepository.of(ResticStore("sftp:sauvegarde@depot:/srv/restic", password))
+
+
+def test_the_newest_manifest_is_read_directly_as_restic_dump_latest_gives_it(
+    tmp_path: Path,
+) -> None:
+    store, _, _ = _store(tmp_path, 2)
+    sid = "S-1-5-21-1-2-3-1001"
+    for wave in ("w1", "w2", "w3"):  # three captures of one user: the last one counts
+        manifest_store.save(store, Manifest("pc", "user", "agent", sid, {"profile": ""}, wave))
+    manifest_store.save(store, Manifest("autre-pc", "user", "agent", sid, {"profile": ""}, "w9"))
+    direct = manifest_store.load_latest(store, "pc", sid)
+    assert direct is not None and direct.wave == "w3"
+    tags = f"kind:manifest,manifest-sid:{sid}"
+    args = ["dump", "--host", "pc", "--tag", tags, "latest", "/" + manifest_store.NAME]
+    assert direct == Manifest.from_dict(json.loads(store.run(args)))
+    assert manifest_store.load_latest(store, "pc", "S-1-5-21-1-2-3-9999") is None
