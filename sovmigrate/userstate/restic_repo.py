@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +118,8 @@ class LocalRepository:
             raise RepoUnreadable(f"repository version {self.version}")
         if self.version == 2 and zstandard is None:  # decided before any file is read
             raise RepoUnreadable("a version 2 repository needs python3-zstandard")
-        self._index: dict[str, _Blob] | None = None
+        self._trees: dict[str, _Blob] | None = None
+        self._data: dict[str, _Blob] = {}
         self._headers: dict[str, dict[str, tuple[int, int]]] = {}
 
     @classmethod
@@ -169,24 +170,39 @@ class LocalRepository:
             if depth == len(parts) - 1:
                 if node.get("type") != "file":
                     return None
-                return b"".join(self.blob(b, path) for b in node.get("content") or [])
+                content = [str(b) for b in node.get("content") or []]
+                self.want_data(set(content))
+                return b"".join(self.blob(b, path) for b in content)
             if node.get("type") != "dir":
                 return None
             tree = str(node["subtree"])
         return None
 
-    def index(self) -> dict[str, _Blob]:
-        if self._index is None:
-            blobs: dict[str, _Blob] = {}
-            for path in sorted((self.root / "index").iterdir()):
-                content = self._unpacked(path, f"index {path.name[:8]}")
-                for pack in content.get("packs") or []:
-                    for b in pack.get("blobs") or []:
+    def _scan_index(self, keep: Callable[[str, str], bool]) -> dict[str, _Blob]:
+        """The index entries ``keep(type, id)`` wants. A wave's store holds millions of
+        blobs: only the trees, then only the data blobs of the files asked for, are kept."""
+        blobs: dict[str, _Blob] = {}
+        for path in sorted((self.root / "index").iterdir()):
+            content = self._unpacked(path, f"index {path.name[:8]}")
+            for pack in content.get("packs") or []:
+                for b in pack.get("blobs") or []:
+                    if keep(b["type"], b["id"]):
                         blobs[b["id"]] = _Blob(
                             pack["id"], b["offset"], b["length"], "uncompressed_length" in b
                         )
-            self._index = blobs
-        return self._index
+        return blobs
+
+    def want_data(self, blob_ids: set[str]) -> None:
+        """Locate these data blobs (one more pass over the index): ``blob`` reads only
+        trees and the data blobs located so far."""
+        missing = blob_ids - self._data.keys()
+        if missing:
+            self._data.update(self._scan_index(lambda kind, i: kind == "data" and i in missing))
+
+    def _where(self, blob_id: str) -> _Blob | None:
+        if self._trees is None:
+            self._trees = self._scan_index(lambda kind, _i: kind == "tree")
+        return self._trees.get(blob_id) or self._data.get(blob_id)
 
     # -- packs and blobs --------------------------------------------------------------
     def _pack_path(self, pack: str) -> Path:
@@ -225,7 +241,7 @@ class LocalRepository:
         return entries
 
     def blob(self, blob_id: str, what: str) -> bytes:
-        where = self.index().get(blob_id)
+        where = self._where(blob_id)
         if where is None:
             raise RepoDamaged(f"{what}: blob {blob_id[:8]} is in no index of the store")
         header = self._headers.get(where.pack)
@@ -251,7 +267,11 @@ class LocalRepository:
 
 class SnapshotReader:
     """A snapshot's members in tree order, with the same interface as ``TarStream``:
-    iterate the members; ``chunks()`` gives the current file's content, read only then."""
+    iterate the members; ``chunks()`` gives the current file's content, read only then.
+
+    The trees are walked first (a list of the snapshot's nodes: its size, not the store's),
+    then the data blobs of all its files located in one pass over the index.
+    """
 
     def __init__(self, repo: LocalRepository, snapshot_id: str) -> None:
         self.repo = repo
@@ -260,20 +280,25 @@ class SnapshotReader:
         self._name = ""
 
     def __iter__(self) -> Iterator[Member]:
-        yield from self._walk(self.repo.snapshot_tree(self.snapshot_id), "")
+        nodes = list(self._walk(self.repo.snapshot_tree(self.snapshot_id), ""))
+        self.repo.want_data({b for _, _, content in nodes for b in content})
+        for member, content in ((m, c) for m, _, c in nodes):
+            self._content, self._name = content, member.name
+            yield member
+        self._content = []
 
-    def _walk(self, tree_id: str, prefix: str) -> Iterator[Member]:
+    def _walk(self, tree_id: str, prefix: str) -> Iterator[tuple[Member, str, list[str]]]:
         for node in self.repo.tree(tree_id, prefix):
             name = f"{prefix}/{node['name']}" if prefix else str(node["name"])
             kind = {"file": "file", "dir": "dir", "symlink": "symlink"}.get(node["type"], "other")
             if kind == "dir":
-                yield Member(name, "dir", 0)
+                yield Member(name, "dir", 0), name, []
                 yield from self._walk(str(node["subtree"]), name)
-                continue
-            self._content = list(node.get("content") or []) if kind == "file" else []
-            self._name = name
-            yield Member(name, kind, int(node.get("size") or 0) if kind == "file" else 0)
-            self._content = []
+            elif kind == "file":
+                content = [str(b) for b in node.get("content") or []]
+                yield Member(name, "file", int(node.get("size") or 0)), name, content
+            else:
+                yield Member(name, kind, 0), name, []
 
     def chunks(self) -> Iterator[bytes]:
         for blob_id in self._content:

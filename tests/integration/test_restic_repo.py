@@ -78,9 +78,9 @@ def test_snapshot_read_directly_is_the_source_and_what_dump_gives(
     store, snapshot, files = _store(tmp_path, version)
     repo = LocalRepository.of(store)
     assert repo.version == version
-    # Version 2 stores compressed blobs (zstd): the reader's decompression is exercised.
-    assert any(b.compressed for b in repo.index().values()) == (version == 2)
     direct = _read(SnapshotReader(repo, snapshot))
+    # Version 2 stores compressed blobs (zstd): the reader's decompression was exercised.
+    assert any(b.compressed for b in repo._data.values()) == (version == 2)
     assert {n: d for n, (k, d) in direct.items() if k == "file"} == files
     assert direct["Users/agent/lien"][0] == "symlink"
     assert direct["Users/agent/Documents"][0] == "dir"
@@ -124,3 +124,19 @@ def test_the_newest_manifest_is_read_directly_as_restic_dump_latest_gives_it(
     args = ["dump", "--host", "pc", "--tag", tags, "latest", "/" + manifest_store.NAME]
     assert direct == Manifest.from_dict(json.loads(store.run(args)))
     assert manifest_store.load_latest(store, "pc", "S-1-5-21-1-2-3-9999") is None
+
+
+def test_only_the_read_snapshots_data_blobs_are_located(tmp_path: Path) -> None:
+    """A wave's store holds millions of blobs: reading one machine's snapshot keeps the
+    locations of that snapshot's data only (the trees aside)."""
+    store, first, _ = _store(tmp_path, 2)
+    other = tmp_path / "autre"
+    (other / "Users/b").mkdir(parents=True)
+    (other / "Users/b/gros.bin").write_bytes(random.Random(3).randbytes(3_000_000))
+    second = store.backup(other, ["Users"], host="pc2", tags=["sid:S-1-5-21-2"])
+    read_second = LocalRepository.of(store)
+    _read(SnapshotReader(read_second, second))
+    read_first = LocalRepository.of(store)
+    _read(SnapshotReader(read_first, first))
+    assert read_second._data and read_first._data
+    assert not read_first._data.keys() & read_second._data.keys()
