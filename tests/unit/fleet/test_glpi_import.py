@@ -189,6 +189,28 @@ def test_a_damaged_or_stale_summary_is_not_read() -> None:
     assert prepare.read_summary(m.name, summary, "other-rules") is None
 
 
+def test_a_batch_gives_what_each_file_gives_alone(tmp_path: Path) -> None:
+    """A batch is read, decoded and built stage by stage: each source still gets its own
+    machines or its own error message, in order."""
+    from sovmigrate.fleet.importer import _parse_batch, parse_one
+
+    sources: list[tuple[str, str, bytes | str]] = []
+    for path in [*sorted(GOOD.glob("*.json")), *sorted((DATA / "bad").glob("*.json"))]:
+        sources.append((str(path), "json", str(path)))
+    sources.insert(2, (str(tmp_path / "gone.json"), "json", str(tmp_path / "gone.json")))
+    sources.insert(4, ("inline.json", "json", b"\xff\xfe not utf-8"))
+    for path in sorted((DATA / "csv").glob("*.csv")):
+        sources.insert(1, (str(path), "csv", str(path)))
+    expected: list[tuple[str, object]] = []
+    for name, kind, payload in sources:
+        try:
+            expected.append((name, parse_one(name, kind, payload)))
+        except InvalidInventory as exc:
+            expected.append((name, str(exc)))
+    assert _parse_batch(sources) == expected
+    assert sum(isinstance(r, str) for _, r in expected) >= 4
+
+
 def test_worker_processes_prepare_the_same_machines(tmp_path: Path) -> None:
     """A large fleet is parsed, assessed and encoded in worker processes: same result as in
     process, duplicates merged the same way."""
