@@ -13,6 +13,7 @@ is refused for the whole manifest, before anything is written.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -79,16 +80,19 @@ def plan(m: Manifest, dirs: dict[str, PurePosixPath]) -> list[Placement]:
     return out
 
 
-def alternatives(target: PurePosixPath) -> list[PurePosixPath]:
+def alternatives(target: PurePosixPath) -> Iterator[PurePosixPath]:
     """Names tried in order when ``target`` holds another file: deterministic, never lost.
 
-    ``rapport.odt`` -> ``rapport (Windows).odt``, ``rapport (Windows 2).odt``, ...
+    ``rapport.odt`` -> ``rapport (Windows).odt``, ``rapport (Windows 2).odt``, ... (100 in
+    all). Lazy: almost every file takes the first, and building the 100 paths of each of a
+    profile's 50,000 files cost more than the restore's reads.
     """
+    yield target
     name = target.name
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem or ext.strip() != ext or not ext:
         stem, ext = name, ""
     suffix = f".{ext}" if ext else ""
-    names = [name, f"{stem} (Windows){suffix}"]
-    names += [f"{stem} (Windows {n}){suffix}" for n in range(2, 100)]
-    return [target.with_name(n) for n in names]
+    yield target.with_name(f"{stem} (Windows){suffix}")
+    for n in range(2, 100):
+        yield target.with_name(f"{stem} (Windows {n}){suffix}")

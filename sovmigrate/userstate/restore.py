@@ -124,7 +124,7 @@ def _resolve_all(user: LinuxUser, plan: list[Placement], hashes: dict[Path, str]
         # Two entries of one manifest aiming at one name: the second gets the next free name.
         while spot.state != "present" and spot.path in claimed:
             n += 1
-            alts = placement.alternatives(p.target)
+            alts = list(placement.alternatives(p.target))
             spot = Placed(p, alts[min(n, len(alts) - 1)], "collision", [str(spot.path)])
         claimed.add(spot.path)
         placed.append(spot)

@@ -81,10 +81,13 @@ def test_paths_that_could_leave_the_home_are_refused(path: str) -> None:
 
 
 def test_collision_names_are_deterministic_and_keep_the_extension() -> None:
-    names = [p.name for p in alternatives(PurePosixPath("Documents/rapport.odt"))[:3]]
+    names = [p.name for p in list(alternatives(PurePosixPath("Documents/rapport.odt")))[:3]]
     assert names == ["rapport.odt", "rapport (Windows).odt", "rapport (Windows 2).odt"]
-    assert alternatives(PurePosixPath("nom avec point."))[1].name == "nom avec point. (Windows)"
-    assert alternatives(PurePosixPath(".bashrc"))[1].name == ".bashrc (Windows)"
+    assert (
+        list(alternatives(PurePosixPath("nom avec point.")))[1].name == "nom avec point. (Windows)"
+    )
+    assert list(alternatives(PurePosixPath(".bashrc")))[1].name == ".bashrc (Windows)"
+    assert len(list(alternatives(PurePosixPath("a.txt")))) == 100
 
 
 def test_user_dirs_parsing_resolves_home_relative_and_absolute() -> None:
