@@ -11,7 +11,9 @@ host-side address:
    shared APT archive holds every package, then A is reinstalled from the clean base image;
 1. cold configure.yml on the fresh A, warm package cache (wall time);
 2. the idempotent re-run on A, ``--runs`` times (default 3): wall time of each, median and range,
-   ``changed`` of each (0 expected), the load average at the start of each, and, from the
+   ``changed`` of each (0 expected), the load average at the start of each, the CPU seconds each
+   used on the controller (ansible-playbook, its workers and ssh) and on the machine (every process
+   of its PID namespace), less sensitive to the host's load than the wall time, and, from the
    ``profile_tasks`` callback of ansible.cfg, the seconds spent per role in the median run and its
    slowest tasks;
 3. one ``--check --diff`` run on the configured A (wall time, changed=0 expected);
@@ -28,19 +30,21 @@ import argparse
 import json
 import os
 import re
+import resource
 import shlex
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-from test_configure_support import PlaybookRun, StandInServer, lab_root, playbook  # noqa: E402
+from test_configure_support import StandInServer, lab_root, playbook  # noqa: E402
 
 from sovmigrate.lab import Lab  # noqa: E402
 from sovmigrate.lab.tchap_standin import build_tchap_deb  # noqa: E402
@@ -51,6 +55,32 @@ A, B = "cfgb-a", "cfgb-b"
 # "role : task name ------ 1.23s"; these settings make its recap complete and unsorted.
 PROFILE_ENV = {"PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all", "PROFILE_TASKS_SORT_ORDER": "none"}
 _PROFILE_LINE = re.compile(r"^(?P<name>.+?) -+ (?P<secs>\d+\.\d+)s$")
+_TASK_LINE = re.compile(r"^(?:TASK|RUNNING HANDLER) \[(?P<name>.+)\] \*+$")
+
+
+def controller_cpu_s() -> float:
+    """CPU seconds of this process's reaped children (ansible-playbook, its workers, ssh)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu_s(lab: Lab, name: str) -> float:
+    """CPU seconds used so far by the machine: every live process of its PID namespace, with the
+    children each has reaped (a finished module run is counted in its sshd session or in the
+    machine's init once reaped)."""
+    nspawn = next(s.pid for s in lab.status() if s.name == name)
+    init = Path(f"/proc/{nspawn}/task/{nspawn}/children").read_text().split()[0]
+    namespace = os.readlink(f"/proc/{init}/ns/pid")
+    ticks = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/ns/pid") != namespace:
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def packages(argv: list[str]) -> set[str]:
@@ -74,6 +104,18 @@ def profile(output: str) -> list[tuple[str, float]]:
     return tasks
 
 
+def changed_tasks(output: str) -> list[str]:
+    """The tasks (and handlers) that reported a change, in run order."""
+    names: list[str] = []
+    task = ""
+    for line in output.splitlines():
+        if m := _TASK_LINE.match(line):
+            task = m["name"]
+        elif line.startswith("changed:") and task and task not in names:
+            names.append(task)
+    return names
+
+
 def per_role(tasks: list[tuple[str, float]]) -> dict[str, float]:
     roles: dict[str, float] = {}
     for name, secs in tasks:
@@ -82,14 +124,26 @@ def per_role(tasks: list[tuple[str, float]]) -> dict[str, float]:
     return roles
 
 
-def configure(lab: Lab, extra: dict[str, object], *args: str) -> tuple[float, int, PlaybookRun]:
+@dataclass
+class Run:
+    secs: float
+    changed: int
+    load: float
+    controller_cpu_s: float
+    machine_cpu_s: float
+    output: str
+
+
+def configure(lab: Lab, extra: dict[str, object], *args: str) -> Run:
     os.environ.update(PROFILE_ENV)
-    t0 = time.monotonic()
+    load = os.getloadavg()[0]
+    cpu0, machine0, t0 = controller_cpu_s(), machine_cpu_s(lab, A), time.monotonic()
     run = playbook(lab.paths.inventory, A, "configure.yml", extra, *args)
     elapsed = time.monotonic() - t0
+    cpu, machine = controller_cpu_s() - cpu0, machine_cpu_s(lab, A) - machine0
     if run.rc != 0:
         sys.exit(f"configure.yml {' '.join(args)} failed:\n{run.output[-4000:]}")
-    return elapsed, run.recap(A)["changed"], run
+    return Run(elapsed, run.recap(A)["changed"], load, cpu, machine, run.output)
 
 
 def main() -> None:
@@ -110,7 +164,7 @@ def main() -> None:
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)
 
-    def keep(label: str, run: PlaybookRun) -> None:
+    def keep(label: str, run: Run) -> None:
         if args.logs:
             (args.logs / f"{label}.log").write_text(run.output)
 
@@ -133,37 +187,49 @@ def main() -> None:
                 configure(lab, extra)
                 lab.reinstall(A)
             before = set() if args.rerun_only else packages(lab.ssh_argv(B))
-            figures["load_cold"] = os.getloadavg()[0]
-            cold, cold_changed, run = configure(lab, extra)
-            keep("cold", run)
-            figures.update(configure_cold_s=round(cold, 1), configure_cold_changed=cold_changed)
+            cold = configure(lab, extra)
+            keep("cold", cold)
+            figures.update(
+                load_cold=round(cold.load, 1),
+                configure_cold_s=round(cold.secs, 1),
+                configure_cold_changed=cold.changed,
+                configure_cold_controller_cpu_s=round(cold.controller_cpu_s, 1),
+                configure_cold_machine_cpu_s=round(cold.machine_cpu_s, 1),
+            )
             reruns = []
             for i in range(args.runs):
-                load = os.getloadavg()[0]
-                secs, changed, run = configure(lab, extra)
+                run = configure(lab, extra)
                 keep(f"rerun-{i + 1}", run)
-                reruns.append((secs, changed, load, run.output))
-                print(f"re-run {i + 1}: {secs:.1f} s, changed={changed}, load {load:.1f}")
-            load = os.getloadavg()[0]
-            check, check_changed, run = configure(lab, extra, "--check", "--diff")
-            keep("check", run)
-            times = [r[0] for r in reruns]
+                reruns.append(run)
+                print(
+                    f"re-run {i + 1}: {run.secs:.1f} s, changed={run.changed}, "
+                    f"load {run.load:.1f}, CPU {run.controller_cpu_s:.1f} s controller "
+                    f"+ {run.machine_cpu_s:.1f} s machine"
+                    + "".join(f"\n  changed: {t}" for t in changed_tasks(run.output))
+                )
+            check = configure(lab, extra, "--check", "--diff")
+            keep("check", check)
+            times = [r.secs for r in reruns]
             median = statistics.median(times)
-            median_run = min(reruns, key=lambda r: abs(r[0] - median))
-            tasks = profile(median_run[3])
+            median_run = min(reruns, key=lambda r: abs(r.secs - median))
+            tasks = profile(median_run.output)
             figures.update(
                 configure_rerun_s=[round(t, 1) for t in times],
                 configure_rerun_median_s=round(median, 1),
                 configure_rerun_range_s=[round(min(times), 1), round(max(times), 1)],
-                configure_rerun_changed=[r[1] for r in reruns],
-                configure_rerun_load=[round(r[2], 1) for r in reruns],
+                configure_rerun_changed=[r.changed for r in reruns],
+                configure_rerun_changed_tasks=[changed_tasks(r.output) for r in reruns],
+                configure_rerun_load=[round(r.load, 1) for r in reruns],
+                configure_rerun_controller_cpu_s=[round(r.controller_cpu_s, 1) for r in reruns],
+                configure_rerun_machine_cpu_s=[round(r.machine_cpu_s, 1) for r in reruns],
                 configure_rerun_tasks=len(tasks),
                 configure_rerun_per_role_s=per_role(tasks),
                 configure_rerun_slowest_tasks=sorted(tasks, key=lambda t: -t[1])[:10],
-                configure_check_diff_s=round(check, 1),
-                configure_check_diff_changed=check_changed,
-                configure_check_diff_load=round(load, 1),
-                ratio_rerun_to_cold=round(median / cold, 2),
+                configure_check_diff_s=round(check.secs, 1),
+                configure_check_diff_changed=check.changed,
+                configure_check_diff_load=round(check.load, 1),
+                configure_check_diff_changed_tasks=changed_tasks(check.output),
+                ratio_rerun_to_cold=round(median / cold.secs, 2),
             )
             if not args.rerun_only:
                 added = sorted(packages(lab.ssh_argv(A)) - before - {"tchap-prod:amd64"})
@@ -179,7 +245,7 @@ def main() -> None:
                 figures.update(
                     packages_added=len(added),
                     apt_get_install_floor_s=round(floor, 1),
-                    ratio_cold_to_floor=round(cold / floor, 2),
+                    ratio_cold_to_floor=round(cold.secs / floor, 2),
                 )
         finally:
             server.stop()
