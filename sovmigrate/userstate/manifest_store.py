@@ -104,8 +104,8 @@ def load_latest(store: ResticStore, host: str, sid: str) -> Manifest | None:
     if repo is not None:  # a local store: read directly, no restic run but the key's
         try:
             return _latest_direct(repo, host, wanted, sid)
-        except RepoDamaged as exc:
-            raise OperationFailed(f"the store is damaged: {exc}") from None
+        except RepoDamaged:
+            pass  # e.g. another machine's damaged snapshot: restic decides, as before
     args = ["dump", "--host", host, "--tag", ",".join(wanted), "latest", "/" + NAME]
     try:
         text = store.run(args, what="dump")

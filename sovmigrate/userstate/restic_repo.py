@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ except ImportError:  # pragma: no cover
     zstandard = None  # type: ignore[assignment]
 
 _IV, _MAC = 16, 16
+_ID = re.compile(r"[0-9a-f]{64}")
 
 
 class RepoUnreadable(Exception):
@@ -104,6 +106,12 @@ def _decompress(data: bytes, what: str) -> bytes:
         raise RepoDamaged(f"{what}: {exc}") from None
 
 
+def _ids(directory: Path) -> list[Path]:
+    """The files of a repository directory named by their id: a file another machine's
+    restic is still writing has a temporary name until it is complete."""
+    return sorted(p for p in directory.iterdir() if _ID.fullmatch(p.name))
+
+
 class LocalRepository:
     """A restic repository on a local path, read-only."""
 
@@ -155,7 +163,7 @@ class LocalRepository:
     def snapshots(self) -> Iterator[dict[str, Any]]:
         """Every snapshot's JSON (``time``, ``hostname``, ``tags``, ``tree``...), with its
         ``id`` (the file's name)."""
-        for path in sorted((self.root / "snapshots").iterdir()):
+        for path in _ids(self.root / "snapshots"):
             content = self._unpacked(path, f"snapshot {path.name[:8]}")
             yield {**content, "id": path.name}
 
@@ -182,7 +190,7 @@ class LocalRepository:
         """The index entries ``keep(type, id)`` wants. A wave's store holds millions of
         blobs: only the trees, then only the data blobs of the files asked for, are kept."""
         blobs: dict[str, _Blob] = {}
-        for path in sorted((self.root / "index").iterdir()):
+        for path in _ids(self.root / "index"):
             content = self._unpacked(path, f"index {path.name[:8]}")
             for pack in content.get("packs") or []:
                 for b in pack.get("blobs") or []:

@@ -140,3 +140,13 @@ def test_only_the_read_snapshots_data_blobs_are_located(tmp_path: Path) -> None:
     _read(SnapshotReader(read_first, first))
     assert read_second._data and read_first._data
     assert not read_first._data.keys() & read_second._data.keys()
+
+
+def test_files_another_restic_is_still_writing_are_not_read(tmp_path: Path) -> None:
+    """Machines of a wave capture into one store: while one verifies, another's restic may
+    be writing an index or a snapshot under a temporary name."""
+    store, snapshot, files = _store(tmp_path, 2)
+    for folder in ("index", "snapshots"):
+        (Path(store.repo) / folder / ("ab" * 32 + "-tmp-4242")).write_bytes(b"half written")
+    direct = _read(SnapshotReader(LocalRepository.of(store), snapshot))
+    assert {n: d for n, (k, d) in direct.items() if k == "file"} == files
