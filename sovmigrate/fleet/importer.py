@@ -24,6 +24,7 @@ from sovmigrate.fleet import partial, prepare
 from sovmigrate.fleet.cpus import usable_cpus
 from sovmigrate.fleet.csvfmt import parse_csv
 from sovmigrate.fleet.glpi import InvalidInventory, parse_glpi
+from sovmigrate.fleet.jsontext import loads
 from sovmigrate.fleet.model import Machine
 from sovmigrate.fleet.sources import Item, iter_sources
 
@@ -62,7 +63,7 @@ def _read(name: str, payload: bytes | str) -> bytes:
 
 def _decode(name: str, data: bytes) -> Any:
     try:
-        return json.loads(data)
+        return loads(data)  # json.loads, faster
     except UnicodeDecodeError:
         raise InvalidInventory(f"{name}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
