@@ -8,11 +8,20 @@ state store's facts column.
 from __future__ import annotations
 
 import json
+import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sovmigrate.fleet.jsontext import dumps_str
+
+try:
+    from msgspec.json import Encoder as _Encoder
+except ImportError:  # pragma: no cover - msgspec is a dependency; json's encoder alone then
+    _encode: Callable[[Any], bytes] | None = None
+else:
+    _encode = _Encoder(enc_hook=str).encode  # enc_hook: never called (no extra values)
 
 UNKNOWN = "unknown"
 
@@ -154,9 +163,27 @@ class Machine:
 
         The import encodes this part where it parses and adds the key and name, which the
         merge of duplicates may still change (``fleet/prepare.py``, ``Prepared.facts_json``).
-        The installations and devices are most of the text and repeat across machines: their
-        encodings are cached (``_fragments``) and joined instead of encoded one by one.
+
+        Encoded by msgspec from the machine itself where it can (in a third of the time of
+        the way below; compact, non-ASCII text as UTF-8): not for a machine with ``extra``
+        values (msgspec would write a date or a set its own way, not as ``str``), nor one
+        whose sizes are not finite numbers (msgspec writes NaN as null), nor text it cannot
+        encode (a lone surrogate): these take the way below. Both decode to the same facts
+        (tests/unit/fleet/test_glpi_import.py).
         """
+        if _encode is not None and not self.extra and _finite(self):
+            try:
+                whole = _encode(self)  # {"key":K,"name":N,...}: the fields in their order
+                head = 16 + len(_encode(self.key)) + len(_encode(self.name))
+                return whole[head:].decode()
+            except UnicodeEncodeError:
+                pass
+        return self._facts_tail()
+
+    def _facts_tail(self) -> str:
+        """``facts_tail`` by json's own encoder: the installations and devices are most of the
+        text and repeat across machines: their encodings are cached (``_fragments``) and
+        joined instead of encoded one by one."""
         data = dict(zip(_TAIL_FIELDS, _tail_values(self), strict=True))
         data["extra"] = self.extra
         head = dumps_str(data)  # json.dumps(data, default=str), without its set-up
@@ -186,3 +213,9 @@ _TAIL_FIELDS = tuple(
 )
 # Their values in one C call (a quarter of the time of a getattr per field).
 _tail_values = operator.attrgetter(*_TAIL_FIELDS)
+# The sizes, the only float fields (inventories give text in the nested tuples).
+_sizes = operator.attrgetter("disk_gb", "system_used_gb", "user_data_gb")
+
+
+def _finite(machine: Machine) -> bool:
+    return all(map(math.isfinite, _sizes(machine)))

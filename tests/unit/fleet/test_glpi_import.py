@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,6 +133,31 @@ def test_a_missing_path_is_reported_before_any_bad_file(tmp_path: Path, workers:
     result = prepare_fleet([fleet], load_config(None), workers=workers, skip_invalid=True)
     assert result.files == len(list(fleet.iterdir()))
     assert [name for name, _ in result.skipped] == [str(fleet / "zzz-malformed.json")]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"source": "lone-\ud800.json"},  # msgspec cannot encode it: json's encoder then
+        {"name": 'PC-é-\u2028-\x00-"quoted"', "key": "clé"},
+        {"extra": {"when": dt.date(2026, 12, 7), "set": "x"}},  # written as str(), as before
+        {"disk_gb": float("nan"), "user_data_gb": float("inf")},  # NaN stays NaN, not null
+        {"ram_mb": 10**30},
+    ],
+)
+def test_facts_text_either_way_is_the_facts(change: dict[str, Any]) -> None:
+    """The facts text made by msgspec (most machines) and by json's encoder (the others)
+    decodes to ``json.dumps(machine.to_facts(), default=str)``."""
+    import dataclasses
+
+    from sovmigrate.fleet.prepare import _facts_head
+
+    m = dataclasses.replace(_one("paris-latitude-5420.json"), **change)
+    text = _facts_head(m.key, m.name) + m.facts_tail()
+    expected = json.dumps(m.to_facts(), default=str, sort_keys=True)
+    assert json.dumps(json.loads(text), sort_keys=True) == expected
+    assert m._facts_tail() != m.facts_tail() or change  # the plain machine: msgspec's way
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in GOOD.glob("*.json")))
