@@ -28,10 +28,17 @@ from typing import Any
 try:
     from msgspec import MsgspecError as _Refused
     from msgspec.json import Decoder as _Decoder
-except ImportError:  # pragma: no cover - msgspec is a dependency; json.loads alone then
+    from msgspec.json import Encoder as _Encoder
+except ImportError:  # pragma: no cover - msgspec is a dependency; json's own code alone then
     _fast_loads: Callable[[bytes], Any] | None = None
+    compact: Callable[[Any], bytes] | None = None
 else:
     _fast_loads = _Decoder().decode
+    compact = _Encoder().encode
+"""msgspec's JSON encoder, or None: compact UTF-8 JSON, in a third of json.dumps's time, but
+not json.dumps's text: NaN and infinities become null, a lone surrogate raises
+UnicodeEncodeError, and a value json cannot encode raises TypeError (dates, sets... are
+written msgspec's way: the callers keep such values off this path)."""
 
 # The C encoder behind json.dumps (None without the _json accelerator); not in typeshed.
 c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)

@@ -10,18 +10,10 @@ from __future__ import annotations
 import json
 import math
 import operator
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sovmigrate.fleet.jsontext import dumps_str
-
-try:
-    from msgspec.json import Encoder as _Encoder
-except ImportError:  # pragma: no cover - msgspec is a dependency; json's encoder alone then
-    _encode: Callable[[Any], bytes] | None = None
-else:
-    _encode = _Encoder(enc_hook=str).encode  # enc_hook: never called (no extra values)
+from sovmigrate.fleet.jsontext import compact, dumps_str
 
 UNKNOWN = "unknown"
 
@@ -171,12 +163,12 @@ class Machine:
         encode (a lone surrogate): these take the way below. Both decode to the same facts
         (tests/unit/fleet/test_glpi_import.py).
         """
-        if _encode is not None and not self.extra and _finite(self):
+        if compact is not None and not self.extra and _finite(self):
             try:
-                whole = _encode(self)  # {"key":K,"name":N,...}: the fields in their order
-                head = 16 + len(_encode(self.key)) + len(_encode(self.name))
+                whole = compact(self)  # {"key":K,"name":N,...}: the fields in their order
+                head = 16 + len(compact(self.key)) + len(compact(self.name))
                 return whole[head:].decode()
-            except UnicodeEncodeError:
+            except (UnicodeEncodeError, TypeError):
                 pass
         return self._facts_tail()
 

@@ -160,6 +160,36 @@ def test_facts_text_either_way_is_the_facts(change: dict[str, Any]) -> None:
     assert m._facts_tail() != m.facts_tail() or change  # the plain machine: msgspec's way
 
 
+@pytest.mark.parametrize(
+    ("key", "hours", "params"),
+    [
+        ("k-1", 2.5, (("titles", "Outil é"), ("ram_mb", 4096), ("gb", 1.5))),
+        ("clé-\ud800", 2.5, ()),  # msgspec cannot encode it: json's encoder then
+        ("k-2", float("inf"), ()),  # infinity stays infinity, not null
+        ("k-3", 1.0, (("min_gb", float("nan")),)),
+        ("k-4", 1.0, (("flag", True), ("big", 10**30))),  # a boolean: json.dumps then
+    ],
+)
+def test_summary_text_either_way_is_the_summary(
+    key: str, hours: float, params: tuple[tuple[str, Any], ...]
+) -> None:
+    from sovmigrate.assess.readiness import Assessment, Reason
+    from sovmigrate.fleet.prepare import _summary_head, encode_summary
+
+    m = _one("paris-latitude-5420.json")
+    m.key = key
+    reasons = (Reason("firmware-unknown", "info"), Reason("ram-low", "needs-action", params))
+    verdict = Assessment("needs-action", reasons, transfer_hours=hours, rules="r1")
+    text = encode_summary(m, verdict)
+    low = ["ram-low", "needs-action", dict(params)] if params else ["ram-low", "needs-action"]
+    expected = [
+        key, m.site, m.department, m.manufacturer, m.model, m.user_data_gb, "needs-action",
+        [["firmware-unknown", "info"], low], hours, "r1",
+    ]  # fmt: skip
+    assert text.startswith(_summary_head(key))
+    assert json.dumps(json.loads(text)) == json.dumps(expected, default=str)
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in GOOD.glob("*.json")))
 def test_stored_facts_read_back_as_the_same_machine(name: str) -> None:
     """The facts text the import stores (encoded with cached fragments, key and name added
@@ -278,3 +308,26 @@ def test_installations_as_agents_write_them() -> None:
     doc["content"]["softwares"].append({"name": ["a list"], "publisher": "P"})
     with pytest.raises(InvalidInventory, match=r"x.json: content.softwares\[4\].name"):
         parse_glpi(doc, "x.json")
+
+
+def test_files_read_whole_and_their_errors(tmp_path: Path) -> None:
+    """The import's reading gives ``open(path, "rb").read()`` and names an unreadable file."""
+    import os
+    import threading
+
+    from sovmigrate.fleet.importer import _read
+
+    sizes = {"empty": 0, "small": 10, "big": 300_000}  # bigger than one read after the first
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(os.urandom(size))
+        assert _read(name, str(tmp_path / name)) == (tmp_path / name).read_bytes()
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    data = b'{"deviceid": "x"}' * 10_000
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+    writer.start()
+    assert _read("fifo.json", str(fifo)) == data  # a pipe: its size says nothing
+    writer.join()
+    for path, why in ((tmp_path, "Is a directory"), (tmp_path / "none", "No such file")):
+        with pytest.raises(InvalidInventory, match=rf"^x\.json: unreadable \({why}"):
+            _read("x.json", str(path))
