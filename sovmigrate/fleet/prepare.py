@@ -27,7 +27,7 @@ from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessment, Assessor, Reason
 from sovmigrate.fleet import partial
-from sovmigrate.fleet.jsontext import compact, dumps
+from sovmigrate.fleet.jsontext import ascii_text, compact, dumps
 from sovmigrate.fleet.model import Machine, remember
 
 # The summary: what the planner and the wave inventories read of a machine, positional (a JSON
@@ -179,7 +179,8 @@ def encode_summary(machine: Machine, verdict: Assessment) -> str:
     if plain and compact is not None:
         try:
             whole = compact(summary)  # [K,...: the head written as json.dumps does
-            return _summary_head(machine.key) + whole[2 + len(compact(machine.key)) :].decode()
+            tail = ascii_text(whole[2 + len(compact(machine.key)) :])
+            return _summary_head(machine.key) + tail
         except UnicodeEncodeError:  # a lone surrogate
             pass
     return dumps(summary)  # json.dumps, without its per-call set-up

@@ -107,3 +107,15 @@ def test_loads_is_json_loads_on_damaged_documents(value: Any, cut: int, junk: by
 
 def test_loads_uses_the_fast_decoder() -> None:
     assert jsontext._fast_loads is not None  # msgspec installed, as pyproject.toml requires
+
+
+TEXTS = ["é", "Français 😀", "\u2028\u2029", "日本語", 'a"b\\c/', "\x00\x01\x1f\x7f\b\f\n\r\t", ""]
+
+
+@pytest.mark.parametrize("value", [*TEXTS, TEXTS, {t: [t, 1, None, True] for t in TEXTS}])
+def test_ascii_text_writes_json_dumps_escapes(value: Any) -> None:
+    assert jsontext.compact is not None
+    text = jsontext.ascii_text(jsontext.compact(value))
+    assert text.isascii() and json.loads(text) == value
+    # json.dumps also escapes DEL (\u007f), which JSON allows as it is
+    assert text == json.dumps(value, separators=(",", ":")).replace("\\u007f", "\x7f")
