@@ -21,6 +21,7 @@ from sovmigrate.errors import EnvironmentProblem, OperationFailed, SovmigrateErr
 from sovmigrate.userstate import identity, manifest_store, placement, restore_fs, xdg
 from sovmigrate.userstate.manifest import Manifest
 from sovmigrate.userstate.placement import Placement
+from sovmigrate.userstate.prefetch import prefetched
 from sovmigrate.userstate.restic_repo import RepoDamaged, open_snapshot
 from sovmigrate.userstate.store import ResticStore
 from sovmigrate.userstate.tarstream import TarStreamError
@@ -148,7 +149,10 @@ def _stage(store: ResticStore, snapshot: str, todo: list[Placed], staging: Path)
     bad: list[str] = []
     current = ""
     try:
-        with open_snapshot(store, snapshot) as tar:
+        with (
+            open_snapshot(store, snapshot) as source,
+            prefetched(source, lambda m: m.kind == "file" and m.name.lstrip("/") in wanted) as tar,
+        ):
             for member in tar:
                 name = member.name.lstrip("/")
                 if name not in wanted or member.kind != "file":

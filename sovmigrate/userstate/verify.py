@@ -32,6 +32,7 @@ from pathlib import Path
 
 from sovmigrate.errors import OperationFailed
 from sovmigrate.userstate.manifest import Entry, Manifest
+from sovmigrate.userstate.prefetch import prefetched
 from sovmigrate.userstate.restic_repo import (
     MemberSource,
     RepoDamaged,
@@ -39,7 +40,7 @@ from sovmigrate.userstate.restic_repo import (
     open_snapshot,
 )
 from sovmigrate.userstate.store import ResticStore
-from sovmigrate.userstate.tarstream import TarStreamError
+from sovmigrate.userstate.tarstream import Member, TarStreamError
 
 
 @dataclass
@@ -91,7 +92,8 @@ def verify_snapshot(
         with open_snapshot(store, snapshot_id, cache_dir) as source:
             direct = isinstance(source, SnapshotReader)
             verdict.read = "read from the store" if direct else "through restic dump"
-            _compare(source, expected, verdict, seen)
+            with prefetched(source, lambda m: _to_hash(m, expected) is not None) as ahead:
+                _compare(ahead, expected, verdict, seen)
     except (OperationFailed, RepoDamaged, TarStreamError) as exc:
         # RepoDamaged, or restic's own error through dump (MAC mismatch, pack not found);
         # TarStreamError: the stream ended early. Wrong password or an unreachable store
@@ -102,6 +104,13 @@ def verify_snapshot(
     return verdict
 
 
+def _to_hash(member: Member, expected: dict[str, Entry]) -> Entry | None:
+    """The manifest entry a member's content is compared with; None: its content is not
+    read (not a file, not listed, or not the listed size: judged without reading it)."""
+    wanted = expected.get(member.name.lstrip("/")) if member.kind == "file" else None
+    return wanted if wanted is not None and member.size == wanted.size else None
+
+
 def _compare(
     tar: MemberSource, expected: dict[str, Entry], verdict: Verdict, seen: set[str]
 ) -> None:
@@ -109,14 +118,15 @@ def _compare(
         if member.kind == "dir":
             continue
         name = member.name.lstrip("/")
-        wanted = expected.get(name)
-        if wanted is None or member.kind != "file":
-            verdict.unexpected.append(name)
+        wanted = _to_hash(member, expected)
+        if wanted is None:
+            if member.kind != "file" or name not in expected:
+                verdict.unexpected.append(name)
+            else:
+                seen.add(name)
+                verdict.different.append(name)  # not the size the manifest lists
             continue
         seen.add(name)
-        if member.size != wanted.size:
-            verdict.different.append(name)
-            continue
         digest = hashlib.sha256()
         for chunk in tar.chunks():
             digest.update(chunk)
