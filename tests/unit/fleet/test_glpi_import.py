@@ -331,3 +331,18 @@ def test_files_read_whole_and_their_errors(tmp_path: Path) -> None:
     for path, why in ((tmp_path, "Is a directory"), (tmp_path / "none", "No such file")):
         with pytest.raises(InvalidInventory, match=rf"^x\.json: unreadable \({why}"):
             _read("x.json", str(path))
+
+
+def test_remembered_devices_and_installations_keep_each_file_s_types() -> None:
+    """The caches of raw values across machines: 1, 1.0 and true are one dict key, not the
+    same text (a number is written as text, a boolean refused)."""
+    from sovmigrate.fleet.glpi_devices import network_cards, softwares
+
+    assert [s.name for s in softwares([{"name": 1, "publisher": "p"}], "a")] == ["1"]
+    assert [s.name for s in softwares([{"name": 1.0, "publisher": "p"}], "b")] == ["1.0"]
+    with pytest.raises(InvalidInventory, match=r"^c: content\.softwares\[0\]\.name: expected"):
+        softwares([{"name": True, "publisher": "p"}], "c")
+    card = {"type": 1, "pciid": "8086:24fd", "description": "x"}
+    assert network_cards([card], "d", ())[0][0].kind == "1"
+    with pytest.raises(InvalidInventory, match=r"^e: content\.networks\[0\]\.type: expected"):
+        network_cards([{**card, "type": True}], "e", ())
