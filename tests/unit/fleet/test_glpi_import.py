@@ -241,9 +241,17 @@ def test_a_damaged_or_stale_summary_is_not_read() -> None:
     rules = json.loads(summary)[9]
     assert prepare.read_summary(m.name, summary, rules) is not None
     assert prepare.read_summary(m.name, summary.encode(), rules) is not None
-    for damaged in ("", None, summary[:-1], summary + " ", summary + ", 1", "[1, 2]", "{}"):
+    for damaged in ("", None, summary[:-1], summary + " ", " " + summary, summary + ", 1"):
+        assert prepare.read_summary(m.name, damaged, rules) is None, damaged
+    for damaged in ("[1, 2]", "{}", "[" + summary + "]", summary[:-1] + "]]"):
         assert prepare.read_summary(m.name, damaged, rules) is None, damaged
     assert prepare.read_summary(m.name, summary, "other-rules") is None
+    # What msgspec refuses and json reads: still read
+    data = json.loads(summary)
+    data[1], data[8] = "site-\ud800", float("inf")
+    found = prepare.read_summary(m.name, json.dumps(data), rules)
+    assert found is not None
+    assert (found[0].site, found[1].transfer_hours) == ("site-\ud800", float("inf"))
 
 
 def test_a_batch_gives_what_each_file_gives_alone(tmp_path: Path) -> None:
