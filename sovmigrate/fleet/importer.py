@@ -193,22 +193,29 @@ class _Merger(Generic[T]):
         self.combine: Callable[[T, T], T] = combine
 
     def add(self, machine: T) -> None:
-        ids = [i for i in (machine.uuid, machine.deviceid, machine.key) if i]
-        slot = next((self.index[i] for i in ids if i in self.index), None)
-        if slot is None:
+        index = self.index
+        uuid, deviceid, key = machine.uuid, machine.deviceid, machine.key
+        if uuid not in index and deviceid not in index and key not in index:
+            # A machine not seen before (nearly all): no list of its ids to build ("" is
+            # never in the index).
             slot = len(self.machines)
             self.machines.append(machine)
+            for i in (uuid, deviceid, key):
+                if i:
+                    index[i] = slot
+            return
+        ids = [i for i in (uuid, deviceid, key) if i]
+        slot = next(index[i] for i in ids if i in index)  # one of them is known
+        self.duplicates += 1
+        old = self.machines[slot]
+        if machine.inventory_date >= old.inventory_date:
+            merged = self.combine(old, machine)
         else:
-            self.duplicates += 1
-            old = self.machines[slot]
-            if machine.inventory_date >= old.inventory_date:
-                merged = self.combine(old, machine)
-            else:
-                merged = self.combine(machine, old)
-            merged.key = old.key  # identity stays, facts refresh
-            self.machines[slot] = merged
+            merged = self.combine(machine, old)
+        merged.key = old.key  # identity stays, facts refresh
+        self.machines[slot] = merged
         for i in ids:
-            self.index[i] = slot
+            index[i] = slot
 
 
 class _Counted:
