@@ -81,7 +81,8 @@ def _names(existing: list[tuple[str, str, str, str]], machines: list[Prepared]) 
         taken[stored] = key or stored
     names = []
     for m in machines:
-        found = next((by_id[i] for i in (m.key, m.uuid, m.deviceid) if i and i in by_id), None)
+        # The first of its ids that is stored ("" never is; a stored name never is "").
+        found = by_id.get(m.key) or by_id.get(m.uuid) or by_id.get(m.deviceid)
         name = m.name if found is None else found
         if found is None and taken.get(name, m.key) != m.key:
             name = f"{m.name}-{m.key[:8]}"
