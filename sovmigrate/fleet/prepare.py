@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import json.scanner
-import math
 import operator
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
@@ -27,7 +26,7 @@ from sovmigrate.assess.config import CampaignConfig
 from sovmigrate.assess.pci import default_pci_table
 from sovmigrate.assess.readiness import Assessment, Assessor, Reason
 from sovmigrate.fleet import partial
-from sovmigrate.fleet.jsontext import ascii_text, compact, dumps
+from sovmigrate.fleet.jsontext import dumps
 from sovmigrate.fleet.model import Machine, remember
 
 # The summary: what the planner and the wave inventories read of a machine, positional (a JSON
@@ -152,47 +151,24 @@ def combined(config: CampaignConfig, older: Machine, newer: Machine) -> Prepared
 
 
 def encode_summary(machine: Machine, verdict: Assessment) -> str:
-    """The summary's JSON: by msgspec (3.5 us instead of 8) where every number in it is
-    finite and every parameter of a reason text or a number (the rules' settings could give
-    others), else by ``json.dumps``. Either way it starts with ``_summary_head``."""
-    plain = _finite(machine.user_data_gb) and _finite(verdict.transfer_hours)
-    reasons = []
-    for r in verdict.reasons:
-        if r.params:
-            params = dict(r.params)
-            plain = plain and all(map(_simple, params.values()))
-            reasons.append([r.code, r.level, params])
-        else:
-            reasons.append([r.code, r.level])
-    summary = [
-        machine.key,
-        machine.site,
-        machine.department,
-        machine.manufacturer,
-        machine.model,
-        machine.user_data_gb,
-        verdict.status,
-        reasons,
-        verdict.transfer_hours,
-        verdict.rules,
+    reasons = [
+        [r.code, r.level, dict(r.params)] if r.params else [r.code, r.level]
+        for r in verdict.reasons
     ]
-    if plain and compact is not None:
-        try:
-            whole = compact(summary)  # [K,...: the head written as json.dumps does
-            tail = ascii_text(whole[2 + len(compact(machine.key)) :])
-            return _summary_head(machine.key) + tail
-        except UnicodeEncodeError:  # a lone surrogate
-            pass
-    return dumps(summary)  # json.dumps, without its per-call set-up
-
-
-def _finite(value: Any) -> bool:
-    return type(value) is not float or math.isfinite(value)
-
-
-def _simple(value: Any) -> bool:
-    kind = type(value)
-    return kind is str or kind is int or (kind is float and math.isfinite(value))
+    return dumps(  # json.dumps, without its per-call set-up
+        [
+            machine.key,
+            machine.site,
+            machine.department,
+            machine.manufacturer,
+            machine.model,
+            machine.user_data_gb,
+            verdict.status,
+            reasons,
+            verdict.transfer_hours,
+            verdict.rules,
+        ]
+    )
 
 
 # Most reasons carry no parameter: one shared Reason for each (code, level). Those with
