@@ -119,3 +119,20 @@ def test_ascii_text_writes_json_dumps_escapes(value: Any) -> None:
     assert text.isascii() and json.loads(text) == value
     # json.dumps also escapes DEL (\u007f), which JSON allows as it is
     assert text == json.dumps(value, separators=(",", ":")).replace("\\u007f", "\x7f")
+
+
+def test_without_msgspec_json_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where msgspec is missing, json decodes and encodes everything, to the same values."""
+    from pathlib import Path
+
+    from sovmigrate.fleet import model
+    from sovmigrate.fleet.glpi import parse_glpi
+
+    good = Path(__file__).parents[2] / "data" / "glpi" / "good" / "paris-latitude-5420.json"
+    data = good.read_bytes()
+    machine = parse_glpi(loads(data), "x.json")
+    facts = json.loads('{"key": 1, "name": 2, ' + machine.facts_tail())
+    monkeypatch.setattr(jsontext, "_fast_loads", None)
+    monkeypatch.setattr(model, "compact", None)
+    assert loads(data) == json.loads(data)
+    assert json.loads('{"key": 1, "name": 2, ' + machine.facts_tail()) == facts
