@@ -69,7 +69,10 @@ def word(value: Any, source: str, where: str) -> str:
 def num(value: Any, source: str, where: str) -> float:
     kind = type(value)
     if kind is int or kind is float:
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond a double's range
+            raise fail(source, where, "too large a number for a size") from None
     elif value is None or value == "":
         return 0.0
     elif kind is str:

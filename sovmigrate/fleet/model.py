@@ -156,12 +156,12 @@ class Machine:
         The import encodes this part where it parses and adds the key and name, which the
         merge of duplicates may still change (``fleet/prepare.py``, ``Prepared.facts_json``).
 
-        Encoded by msgspec from the machine itself where it can (in half the time of the way
-        below; compact, still ASCII: ``jsontext.ascii_text``): not for a machine with ``extra``
-        values (msgspec would write a date or a set its own way, not as ``str``), nor one
-        whose sizes are not finite numbers (msgspec writes NaN as null), nor text it cannot
-        encode (a lone surrogate): these take the way below. Both decode to the same facts
-        (tests/unit/fleet/test_glpi_import.py).
+        Encoded by msgspec from the machine itself where it can (8.4 us instead of 11.1 for
+        a generated machine; compact, still ASCII: ``jsontext.ascii_text``): not for a
+        machine with ``extra`` values (msgspec would write a date or a set its own way, not
+        as ``str``), nor one whose sizes are not finite numbers (msgspec writes NaN as null),
+        nor text it cannot encode (a lone surrogate): these take the way below. Both decode
+        to the same facts (tests/unit/fleet/test_glpi_import.py).
         """
         if compact is not None and not self.extra and _finite(self):
             try:
@@ -210,4 +210,7 @@ _sizes = operator.attrgetter("disk_gb", "system_used_gb", "user_data_gb")
 
 
 def _finite(machine: Machine) -> bool:
-    return all(map(math.isfinite, _sizes(machine)))
+    try:
+        return all(map(math.isfinite, _sizes(machine)))
+    except (TypeError, OverflowError):  # not a number, or an integer beyond a double's range
+        return False

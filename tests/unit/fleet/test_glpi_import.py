@@ -144,6 +144,7 @@ def test_a_missing_path_is_reported_before_any_bad_file(tmp_path: Path, workers:
         {"extra": {"when": dt.date(2026, 12, 7), "set": "x"}},  # written as str(), as before
         {"disk_gb": float("nan"), "user_data_gb": float("inf")},  # NaN stays NaN, not null
         {"ram_mb": 10**30},
+        {"disk_gb": 10**400},  # math.isfinite cannot tell: json's encoder
     ],
 )
 def test_facts_text_either_way_is_the_facts(change: dict[str, Any]) -> None:
@@ -354,3 +355,14 @@ def test_remembered_devices_and_installations_keep_each_file_s_types() -> None:
     assert network_cards([card], "d", ())[0][0].kind == "1"
     with pytest.raises(InvalidInventory, match=r"^e: content\.networks\[0\]\.type: expected"):
         network_cards([{**card, "type": True}], "e", ())
+
+
+def test_a_size_beyond_a_double_is_refused_in_one_line(tmp_path: Path) -> None:
+    """An integer too large for a float (JSON allows any) is refused like any bad size."""
+    doc = json.loads((GOOD / "paris-latitude-5420.json").read_text())
+    doc["content"]["hardware"]["memory"] = 10**400
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InvalidInventory) as refused:
+        load_fleet([path])
+    assert str(refused.value) == (f"{path}: content.hardware.memory: too large a number for a size")
