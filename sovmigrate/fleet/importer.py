@@ -86,6 +86,8 @@ def _decode(name: str, data: bytes) -> Any:
         ) from None
     except RecursionError:
         raise InvalidInventory(f"{name}: malformed JSON (nested too deep)") from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        raise InvalidInventory(f"{name}: malformed JSON (a number too long to read)") from None
 
 
 class _Failed(NamedTuple):

@@ -366,3 +366,12 @@ def test_a_size_beyond_a_double_is_refused_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(InvalidInventory) as refused:
         load_fleet([path])
     assert str(refused.value) == (f"{path}: content.hardware.memory: too large a number for a size")
+
+
+def test_a_number_too_long_to_read_is_refused_in_one_line(tmp_path: Path) -> None:
+    """json.loads refuses integers of more than 4,300 digits with a plain ValueError."""
+    path = tmp_path / "long.json"
+    path.write_text('{"deviceid": "x", "junk": ' + "9" * 5000 + ', "content": {}}')
+    with pytest.raises(InvalidInventory) as refused:
+        load_fleet([path])
+    assert str(refused.value) == f"{path}: malformed JSON (a number too long to read)"
