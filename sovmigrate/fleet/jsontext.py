@@ -19,7 +19,6 @@ encoded here comes from parsed JSON and tuples, which hold none.
 
 from __future__ import annotations
 
-import codecs
 import json
 import json.encoder
 from collections.abc import Callable
@@ -29,47 +28,10 @@ from typing import Any
 try:
     from msgspec import MsgspecError as _Refused
     from msgspec.json import Decoder as _Decoder
-    from msgspec.json import Encoder as _Encoder
-except ImportError:  # pragma: no cover - msgspec is a dependency; json's own code alone then
+except ImportError:  # pragma: no cover - msgspec is a dependency; json.loads alone then
     _fast_loads: Callable[[bytes], Any] | None = None
-    compact: Callable[[Any], bytes] | None = None
 else:
     _fast_loads = _Decoder().decode
-    compact = _Encoder().encode
-"""msgspec's JSON encoder, or None: compact UTF-8 JSON, in less than half of json.dumps's
-time, but not json.dumps's text: NaN and infinities become null, a lone surrogate raises
-UnicodeEncodeError, and a value json cannot encode raises TypeError (dates, sets... are
-written msgspec's way: the callers keep such values off this path). ``ascii_text`` makes its
-bytes text."""
-
-
-def _escape(error: UnicodeError) -> tuple[str, int]:
-    """Each character ASCII cannot hold as json.dumps writes it (``\\u00e9``, a surrogate
-    pair beyond U+FFFF): outside strings, JSON text is ASCII."""
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    out = []
-    for char in error.object[error.start : error.end]:
-        code = ord(char)
-        if code > 0xFFFF:
-            code -= 0x10000
-            out.append(f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}")
-        else:
-            out.append(f"\\u{code:04x}")
-    return "".join(out), error.end
-
-
-codecs.register_error("sovmigrate-json-ascii", _escape)
-
-
-def ascii_text(data: bytes) -> str:
-    """UTF-8 JSON (``compact``'s) as ASCII text, non-ASCII characters escaped as json.dumps
-    escapes them. ASCII text is what the import passes around: a str with other characters
-    also keeps its UTF-8 form once SQLite has read it (80,000 facts: 165 MB more at the
-    import's peak)."""
-    if data.isascii():
-        return data.decode("ascii")
-    return data.decode().encode("ascii", "sovmigrate-json-ascii").decode("ascii")
 
 
 # The C encoder behind json.dumps (None without the _json accelerator); not in typeshed.

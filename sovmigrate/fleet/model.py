@@ -8,12 +8,11 @@ state store's facts column.
 from __future__ import annotations
 
 import json
-import math
 import operator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sovmigrate.fleet.jsontext import ascii_text, compact, dumps_str
+from sovmigrate.fleet.jsontext import dumps_str
 
 UNKNOWN = "unknown"
 
@@ -155,27 +154,9 @@ class Machine:
 
         The import encodes this part where it parses and adds the key and name, which the
         merge of duplicates may still change (``fleet/prepare.py``, ``Prepared.facts_json``).
-
-        Encoded by msgspec from the machine itself where it can (8.4 us instead of 11.1 for
-        a generated machine; compact, still ASCII: ``jsontext.ascii_text``): not for a
-        machine with ``extra`` values (msgspec would write a date or a set its own way, not
-        as ``str``), nor one whose sizes are not finite numbers (msgspec writes NaN as null),
-        nor text it cannot encode (a lone surrogate): these take the way below. Both decode
-        to the same facts (tests/unit/fleet/test_glpi_import.py).
+        The installations and devices are most of the text and repeat across machines: their
+        encodings are cached (``_fragments``) and joined instead of encoded one by one.
         """
-        if compact is not None and not self.extra and _finite(self):
-            try:
-                whole = compact(self)  # {"key":K,"name":N,...}: the fields in their order
-                head = 16 + len(compact(self.key)) + len(compact(self.name))
-                return ascii_text(whole[head:])
-            except (UnicodeEncodeError, TypeError):
-                pass
-        return self._facts_tail()
-
-    def _facts_tail(self) -> str:
-        """``facts_tail`` by json's own encoder: the installations and devices are most of the
-        text and repeat across machines: their encodings are cached (``_fragments``) and
-        joined instead of encoded one by one."""
         data = dict(zip(_TAIL_FIELDS, _tail_values(self), strict=True))
         data["extra"] = self.extra
         head = dumps_str(data)  # json.dumps(data, default=str), without its set-up
@@ -205,12 +186,3 @@ _TAIL_FIELDS = tuple(
 )
 # Their values in one C call (a quarter of the time of a getattr per field).
 _tail_values = operator.attrgetter(*_TAIL_FIELDS)
-# The sizes, the only float fields (inventories give text in the nested tuples).
-_sizes = operator.attrgetter("disk_gb", "system_used_gb", "user_data_gb")
-
-
-def _finite(machine: Machine) -> bool:
-    try:
-        return all(map(math.isfinite, _sizes(machine)))
-    except (TypeError, OverflowError):  # not a number, or an integer beyond a double's range
-        return False

@@ -109,30 +109,12 @@ def test_loads_uses_the_fast_decoder() -> None:
     assert jsontext._fast_loads is not None  # msgspec installed, as pyproject.toml requires
 
 
-TEXTS = ["é", "Français 😀", "\u2028\u2029", "日本語", 'a"b\\c/', "\x00\x01\x1f\x7f\b\f\n\r\t", ""]
-
-
-@pytest.mark.parametrize("value", [*TEXTS, TEXTS, {t: [t, 1, None, True] for t in TEXTS}])
-def test_ascii_text_writes_json_dumps_escapes(value: Any) -> None:
-    assert jsontext.compact is not None
-    text = jsontext.ascii_text(jsontext.compact(value))
-    assert text.isascii() and json.loads(text) == value
-    # json.dumps also escapes DEL (\u007f), which JSON allows as it is
-    assert text == json.dumps(value, separators=(",", ":")).replace("\\u007f", "\x7f")
-
-
-def test_without_msgspec_json_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where msgspec is missing, json decodes and encodes everything, to the same values."""
+def test_without_msgspec_json_loads_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where msgspec is missing, json.loads decodes everything."""
     from pathlib import Path
-
-    from sovmigrate.fleet import model
-    from sovmigrate.fleet.glpi import parse_glpi
 
     good = Path(__file__).parents[2] / "data" / "glpi" / "good" / "paris-latitude-5420.json"
     data = good.read_bytes()
-    machine = parse_glpi(loads(data), "x.json")
-    facts = json.loads('{"key": 1, "name": 2, ' + machine.facts_tail())
     monkeypatch.setattr(jsontext, "_fast_loads", None)
-    monkeypatch.setattr(model, "compact", None)
     assert loads(data) == json.loads(data)
-    assert json.loads('{"key": 1, "name": 2, ' + machine.facts_tail()) == facts
+    assert _outcome(loads, b"[1,]") == _outcome(json.loads, b"[1,]")
