@@ -30,9 +30,6 @@ from sovmigrate.fleet.model import shared_software as _software
 # first (bounded: ``remember``).
 _raw_controllers: dict[tuple[str, ...], Controller | None] = {}
 _raw_softwares: dict[tuple[Any, ...], tuple[Software, tuple[str, str]] | None] = {}
-# The same for network cards: the type, virtualdev, pciid and pnpdeviceid -> what ``_network``
-# makes of them.
-_raw_networks: dict[tuple[Any, ...], tuple[str, bool, tuple[str, str, str, str] | None]] = {}
 _TEXT_OR_NONE = frozenset({str, type(None)})
 
 
@@ -117,22 +114,20 @@ def network_cards(
     subsystem often only here), and whether the machine has Wi-Fi."""
     wifi = any(c.pciclass.startswith("0280") for c in controllers)
     cards = list(controllers)
-    known = _raw_networks
     for i, item in enumerate(items):
-        raw = (item.get("type"), item.get("virtualdev"), item.get("pciid"), item.get("pnpdeviceid"))
-        try:
-            kind, is_wifi, ids = known[raw]  # the same card on another machine
-        except (KeyError, TypeError):  # new, or a list or an object among the values
-            kind, is_wifi, ids = _network(raw, source, i)
-            # Remembered only when the text fields are text: 1 and 1.0 are the same key
-            # but not the same text.
-            if _TEXT_OR_NONE.issuperset(map(type, (raw[0], raw[2], raw[3]))):
-                with contextlib.suppress(TypeError):
-                    remember(known, raw, (kind, is_wifi, ids))
+        where = f"content.networks[{i}]"
+        kind = text(item.get("type"), source, f"{where}.type").lower()
+        is_wifi = kind in ("wifi", "wireless")
         wifi = wifi or is_wifi
-        if ids is None:
+        if item.get("virtualdev") in (True, 1, "1"):
             continue
-        vendor, device, subdevice, subvendor = ids
+        ident = _PCIID.match(text(item.get("pciid"), source, f"{where}.pciid").lower())
+        ident = ident or _PNP.match(
+            text(item.get("pnpdeviceid"), source, f"{where}.pnpdeviceid").lower()
+        )
+        if ident is None:
+            continue
+        vendor, device, subdevice, subvendor = (g or "" for g in ident.groups())
         klass = "0280" if is_wifi else "0200" if kind == "ethernet" else ""
         same = [n for n, c in enumerate(cards) if (c.vendor, c.device) == (vendor, device)]
         for n in same:
@@ -143,28 +138,9 @@ def network_cards(
                 subdevice=c.subdevice or subdevice,
             )
         if not same:
-            name = word(item.get("description"), source, f"content.networks[{i}].description")
+            name = word(item.get("description"), source, f"{where}.description")
             cards.append(_controller(vendor, device, name, klass, kind, subvendor, subdevice))
     return tuple(cards), wifi
-
-
-def _network(
-    raw: tuple[Any, Any, Any, Any], source: str, i: int
-) -> tuple[str, bool, tuple[str, str, str, str] | None]:
-    """A ``networks`` item's type (lowercase), whether it is Wi-Fi, and its PCI vendor,
-    device, subdevice and subvendor (None: virtual, or no PCI identity)."""
-    kind_value, virtual, pciid, pnpdeviceid = raw
-    where = f"content.networks[{i}]"
-    kind = text(kind_value, source, f"{where}.type").lower()
-    is_wifi = kind in ("wifi", "wireless")
-    if virtual in (True, 1, "1"):
-        return kind, is_wifi, None
-    ident = _PCIID.match(text(pciid, source, f"{where}.pciid").lower())
-    ident = ident or _PNP.match(text(pnpdeviceid, source, f"{where}.pnpdeviceid").lower())
-    if ident is None:
-        return kind, is_wifi, None
-    vendor, device, subdevice, subvendor = (g or "" for g in ident.groups())
-    return kind, is_wifi, (vendor, device, subdevice, subvendor)
 
 
 # system_category values of what is not the user's software (glpi-agent's Win32 constants).

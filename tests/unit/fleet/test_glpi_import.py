@@ -341,9 +341,9 @@ def test_files_read_whole_and_their_errors(tmp_path: Path) -> None:
             _read("x.json", str(path))
 
 
-def test_remembered_devices_and_installations_keep_each_file_s_types() -> None:
-    """The caches of raw values across machines: 1, 1.0 and true are one dict key, not the
-    same text (a number is written as text, a boolean refused)."""
+def test_remembered_installations_keep_each_file_s_types() -> None:
+    """The cache of raw installations across machines: 1, 1.0 and true are one dict key, not
+    the same text (a number is written as text, a boolean refused); network cards alike."""
     from sovmigrate.fleet.glpi_devices import network_cards, softwares
 
     assert [s.name for s in softwares([{"name": 1, "publisher": "p"}], "a")] == ["1"]
