@@ -24,7 +24,7 @@ from sovmigrate.userstate.placement import Placement
 from sovmigrate.userstate.prefetch import prefetched
 from sovmigrate.userstate.restic_repo import RepoDamaged, open_snapshot
 from sovmigrate.userstate.store import ResticStore
-from sovmigrate.userstate.tarstream import TarStreamError
+from sovmigrate.userstate.tarstream import Member, TarStreamError
 from sovmigrate.userstate.xdg import LinuxUser
 
 Log = Callable[[str], None]
@@ -148,16 +148,19 @@ def _stage(store: ResticStore, snapshot: str, todo: list[Placed], staging: Path)
     seen: set[str] = set()
     bad: list[str] = []
     current = ""
+
+    def to_restore(member: Member) -> bool:  # the members whose content is read
+        return member.kind == "file" and member.name.lstrip("/") in wanted
+
     try:
         with (
             open_snapshot(store, snapshot) as source,
-            prefetched(source, lambda m: m.kind == "file" and m.name.lstrip("/") in wanted) as tar,
+            prefetched(source, to_restore) as tar,
         ):
             for member in tar:
-                name = member.name.lstrip("/")
-                if name not in wanted or member.kind != "file":
+                if not to_restore(member):
                     continue
-                current = name
+                name = current = member.name.lstrip("/")
                 n, p = wanted[name]
                 digest = restore_fs.write_stream(tar.chunks(), staging / str(n), member.size)
                 seen.add(name)
