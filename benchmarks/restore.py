@@ -6,8 +6,8 @@
 Builds the same disk as ``benchmarks/capture.py`` (``--size``), captures it once with the
 real engine into a local restic store, then, ``--runs`` times: restores every captured
 subject into fresh homes (owned by ``nobody``, French user-dirs) as the role does, one
-``python3 -m sovmigrate.userstate.restore_main restore`` per subject, each verified, then
-``sync``: that is the measured figure (wall time, MB/s, files/s, peak RSS of the largest
+``python3 -m sovmigrate.userstate.restore_main restore-all`` for all subjects, each verified,
+then ``sync``: that is the measured figure (wall time, MB/s, files/s, peak RSS of the largest
 process). The baseline, in the same run: ``cp -a`` of the restored homes to a sibling
 directory on the same file system, then ``sync``. Prints each run, the median and the range,
 and the load average around each run (other jobs share the machine). Needs root.
@@ -40,7 +40,8 @@ FRENCH_DIRS = (
 
 
 def restore_all(work: Path, password: Path, subjects: list[str]) -> tuple[float, int, int, int]:
-    """Every subject into a fresh home: wall seconds, peak RSS, files and bytes restored."""
+    """Every subject into a fresh home, in one engine run: wall seconds, peak RSS, files and
+    bytes restored."""
     homes = work / "homes"
     shutil.rmtree(homes, ignore_errors=True)
     homes.mkdir()
@@ -50,23 +51,23 @@ def restore_all(work: Path, password: Path, subjects: list[str]) -> tuple[float,
         (home / ".config" / "user-dirs.dirs").write_text(FRENCH_DIRS, encoding="utf-8")
         shutil.chown(home, "nobody")
     subprocess.run(["sync"], check=True)
-    files = size = peak = 0
+    plan = [
+        {"user": s, "name": s, "kind": "local", "login": "nobody", "home": str(homes / s)}
+        for s in subjects
+    ]
+    out = work / "result.json"
+    argv = [sys.executable, "-m", "sovmigrate.userstate.restore_main", "restore-all"]
+    argv += ["--store", str(work / "store"), "--password-file", str(password)]
+    argv += ["--host", "bench", "--plan", json.dumps(plan)]
     start = time.perf_counter()
-    for subject in subjects:
-        out = work / "result.json"
-        argv = [sys.executable, "-m", "sovmigrate.userstate.restore_main", "restore"]
-        argv += ["--store", str(work / "store"), "--password-file", str(password)]
-        argv += ["--host", "bench", "--user", subject, "--to-user", "nobody"]
-        argv += ["--home", str(homes / subject)]
-        _, rss = timed(argv, stdout=out)
-        result = json.loads(out.read_text(encoding="utf-8"))
-        if not result["verified"]:
-            raise SystemExit(f"restore of {subject} not verified: {result['reason']}")
-        files += result["files"]
-        size += result["bytes"]
-        peak = max(peak, rss)
+    _, peak = timed(argv, stdout=out)
     subprocess.run(["sync"], check=True)
-    return time.perf_counter() - start, peak, files, size
+    elapsed = time.perf_counter() - start
+    results = json.loads(out.read_text(encoding="utf-8"))
+    for result in results:
+        if not result["verified"]:
+            raise SystemExit(f"restore of {result['user']} not verified: {result['reason']}")
+    return elapsed, peak, sum(r["files"] for r in results), sum(r["bytes"] for r in results)
 
 
 def main() -> int:

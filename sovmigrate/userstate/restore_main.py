@@ -1,7 +1,8 @@
 """``python3 -m sovmigrate.userstate.restore_main``: restore-side commands the roles run.
 
 Subcommands: ``restore`` (one Windows user into one Linux home, verified, JSON result on
-stdout), ``save-manifests`` (keep capture manifests in the store, so a restore needs nothing
+stdout), ``restore-all`` (every user of a ``plan``, one process: restore_batch.py),
+``save-manifests`` (keep capture manifests in the store, so a restore needs nothing
 but the store) and ``precheck`` (see precheck.py). Kept beside ``python3 -m
 sovmigrate.userstate`` (capture, inspect) rather than inside it: same functions as the
 ``sovmigrate restore`` command, argparse only, Debian's /usr/bin/python3 is enough.
@@ -11,6 +12,7 @@ Errors: one line on stderr, exit codes of sovmigrate.errors.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sovmigrate.errors import SovmigrateError, UsageError
-from sovmigrate.userstate import identity, manifest_store
+from sovmigrate.userstate import identity, manifest_store, restore_batch
 from sovmigrate.userstate import manifest as manifest_io
 from sovmigrate.userstate import report as report_mod
 from sovmigrate.userstate.restore import Outcome, Request, restore
@@ -78,6 +80,10 @@ def run_restore(store: ResticStore, req: Request, log: Any = None) -> dict[str, 
     if not req.verify_only:
         report_mod.write(outcome)
     return result_of(outcome, req)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def plan(
@@ -141,6 +147,15 @@ def _parser() -> argparse.ArgumentParser:
     res.add_argument("--umask", default=identity.DEFAULT_UMASK)
     res.add_argument("--account", default="", help="directory or local (for the report)")
     res.add_argument("--unresolved", action="store_true", help="keep for a technician")
+    alln = sub.add_parser("restore-all", help="restore every user of a plan, in one process")
+    alln.add_argument("--store", required=True)
+    alln.add_argument("--password-file", required=True, type=Path)
+    alln.add_argument("--host", required=True)
+    alln.add_argument("--plan", required=True, help="JSON list: the output of 'plan'")
+    alln.add_argument("--locale")
+    alln.add_argument("--no-settings", action="store_true")
+    alln.add_argument("--no-share-mounts", action="store_true")
+    alln.add_argument("--umask", default=identity.DEFAULT_UMASK)
     pln = sub.add_parser("plan", help="which account receives each captured user (JSON)")
     pln.add_argument("--store", required=True)
     pln.add_argument("--password-file", required=True, type=Path)
@@ -217,6 +232,20 @@ def main(argv: list[str] | None = None) -> int:
                 drive_data_user=args.drive_data_user,
                 directory_domains=set(args.directory_domain),
             )
+        elif args.command == "restore-all":
+            options = restore_batch.Options(
+                host=args.host,
+                locale=args.locale,
+                apply_settings=not args.no_settings,
+                mount_shares=not args.no_share_mounts,
+                home_umask=args.umask,
+            )
+            plan_in = _json_arg(args.plan, list, "--plan")
+            out = restore_batch.restore_planned(
+                store, plan_in, options, functools.partial(run_restore, log=_say)
+            )
+            print(json.dumps(out, indent=1, ensure_ascii=False))
+            return 0 if all(r["ok"] for r in out) else 1
         elif args.command == "list":
             out = [
                 {
@@ -243,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                 account=args.account,
                 unresolved=args.unresolved,
             )
-            out = run_restore(store, req, log=lambda m: print(m, file=sys.stderr))
+            out = run_restore(store, req, log=_say)
         print(json.dumps(out, indent=1, ensure_ascii=False))
         if args.command == "restore" and not out["ok"]:
             return 1

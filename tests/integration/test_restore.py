@@ -145,6 +145,49 @@ def test_known_folders_land_in_french_xdg_folders(captured: Captured, tmp_path: 
     assert (home / "Documents/Windows/Favoris/Intranet.desktop").is_file()
 
 
+def test_restore_all_restores_every_planned_user_with_one_restic_run(
+    captured: Captured, tmp_path: Path
+) -> None:
+    """The role's one engine run: every user of the plan restored and verified, the store's
+    key derived once (one restic run, counted by a wrapper), one user's refusal kept as that
+    user's result without stopping the others."""
+    calls = tmp_path / "restic-calls"
+    wrapper = tmp_path / "bin" / "restic"
+    wrapper.parent.mkdir()
+    real = subprocess.run(["sh", "-c", "command -v restic"], capture_output=True, text=True)
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {real.stdout.strip()} "$@"\n')
+    wrapper.chmod(0o755)
+    plan = [
+        {"user": m.sid or "drive", "name": m.name, "kind": "local", "login": "nobody",
+         "home": str(new_home(tmp_path, m.sid or "drive"))}
+        for m in captured.manifests
+    ]  # fmt: skip
+    first = captured.manifests[0]
+    plan.insert(1, {"user": first.sid, "name": first.name, "kind": "local",
+                    "login": "no-such-linux-user"})  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "sovmigrate.userstate.restore_main", "restore-all",
+         "--store", str(captured.store), "--password-file", str(captured.password),
+         "--host", "pc-rst", "--plan", json.dumps(plan)],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PATH": f"{wrapper.parent}:{os.environ['PATH']}"},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr  # one user not restored
+    out = json.loads(result.stdout)
+    assert [r["user"] for r in out] == [e["user"] for e in plan]
+    refused = out.pop(1)
+    assert not refused["verified"] and not refused["ok"] and refused["files"] == 0
+    assert "no Linux user 'no-such-linux-user'" in refused["reason"]
+    for r, m in zip(out, captured.manifests, strict=True):
+        assert r["verified"] and r["files"] == len(m.entries) and r["changed"], r["reason"]
+        home = tmp_path / (m.sid or "drive")
+        on_disk = {hashlib.sha256(p.read_bytes()).hexdigest() for p in home.rglob("*")
+                   if p.is_file()}  # fmt: skip
+        assert {e.sha256 for e in m.entries} <= on_disk
+    runs = calls.read_text().splitlines()  # the master key, once for all users
+    assert len(runs) == 1 and runs[0].endswith("cat masterkey"), runs
+
+
 def bad(result: subprocess.CompletedProcess[str], code: int, words: str) -> None:
     assert result.returncode == code, result.stderr
     lines = result.stderr.strip().splitlines()
