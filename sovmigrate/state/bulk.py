@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sovmigrate.errors import StateConflict, UsageError
+from sovmigrate.state import indexes
 from sovmigrate.state.models import Campaign, MachineRecord, Wave
 from sovmigrate.state.store import Store, machine_rows, utcnow, write_facts
 
@@ -167,7 +168,8 @@ def delete_waves(
                 "exclude machines instead"
             )
     now = utcnow()
-    with store.db.transaction():
+    moved = sum(len(members[n]) for n in names)
+    with store.db.transaction(), indexes.rebuilt(store, {"machines": moved, "transitions": moved}):
         store.db.executemany(
             "INSERT INTO transitions (machine_id, from_state, to_state, stage, reason, actor, "
             "at) VALUES (?, 'scheduled', 'assessed', NULL, ?, ?, ?)",
@@ -249,10 +251,17 @@ def create_waves(
             "INSERT INTO wave_members (machine_id, wave_id, position) VALUES (?, ?, ?)",
             members_rows,
         )
+        _schedule(store, [w.id for w in result], len(members_rows), actor, now)
+    return result
+
+
+def _schedule(store: Store, waves: list[int], members: int, actor: str, now: str) -> None:
+    """The members of new waves ``scheduled``, with their transitions (``create_waves``)."""
+    with indexes.rebuilt(store, {"machines": members, "transitions": members}):
         # Set-based, in the database: per-row statements for 80,000 machines cost seconds.
         # The transitions first, as they read the state the update changes.
         schedulable = ", ".join(f"'{s}'" for s in _SCHEDULABLE)
-        for chunk in _chunks([w.id for w in result]):
+        for chunk in _chunks(waves):
             marks = ", ".join("?" * len(chunk))
             store.db.execute(
                 "INSERT INTO transitions (machine_id, from_state, to_state, stage, reason, actor, "
@@ -268,7 +277,6 @@ def create_waves(
                 f"WHERE wave_id IN ({marks}))",
                 [now, *chunk],
             )
-    return result
 
 
 def upsert_assessed(
@@ -287,22 +295,23 @@ def upsert_assessed(
     rows = machine_rows(campaign, records, now)
     with store.db.transaction():
         before = _light(store, campaign)
-        store.db.executemany(
-            "INSERT INTO machines (campaign_id, name, site, vars, updated_at, summary, state) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'assessed') ON CONFLICT (campaign_id, name) DO "
-            "UPDATE SET site = excluded.site, vars = CASE WHEN "
-            "excluded.vars = '{}' THEN machines.vars ELSE excluded.vars END, "
-            "updated_at = excluded.updated_at, summary = excluded.summary, "
-            "state = CASE WHEN machines.state = 'discovered' THEN 'assessed' ELSE machines.state "
-            "END",
-            [r.machine for r in rows],
-        )
-        ids = write_facts(store, rows)
         names = [r.machine[1] for r in rows]
         moved = [n for n in names if n not in before or before[n].state == "discovered"]
-        store.db.executemany(
-            "INSERT INTO transitions (machine_id, from_state, to_state, stage, reason, actor, "
-            "at) VALUES (?, 'discovered', 'assessed', NULL, ?, 'assess', ?)",
-            [(ids[n], reason, now) for n in moved],
-        )
+        with indexes.rebuilt(store, {"machines": len(rows), "transitions": len(moved)}):
+            store.db.executemany(
+                "INSERT INTO machines (campaign_id, name, site, vars, updated_at, summary, "
+                "state) VALUES (?, ?, ?, ?, ?, ?, 'assessed') ON CONFLICT (campaign_id, name) DO "
+                "UPDATE SET site = excluded.site, vars = CASE WHEN "
+                "excluded.vars = '{}' THEN machines.vars ELSE excluded.vars END, "
+                "updated_at = excluded.updated_at, summary = excluded.summary, "
+                "state = CASE WHEN machines.state = 'discovered' THEN 'assessed' "
+                "ELSE machines.state END",
+                [r.machine for r in rows],
+            )
+            ids = write_facts(store, rows)
+            store.db.executemany(
+                "INSERT INTO transitions (machine_id, from_state, to_state, stage, reason, "
+                "actor, at) VALUES (?, 'discovered', 'assessed', NULL, ?, 'assess', ?)",
+                [(ids[n], reason, now) for n in moved],
+            )
     return len(rows)
