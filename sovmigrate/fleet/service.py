@@ -19,7 +19,8 @@ from sovmigrate.fleet.gcpause import paused_gc
 from sovmigrate.fleet.importer import prepare_fleet
 from sovmigrate.fleet.model import Machine
 from sovmigrate.fleet.prepare import Prepared, assessor_for, combined, read_summary
-from sovmigrate.state import Campaign, MachineRecord, Store, bulk
+from sovmigrate.state import Campaign, Store, bulk
+from sovmigrate.state.store import encoded_rows, utcnow
 
 DEFAULT_INVENTORIES = Path("inventories")
 
@@ -123,21 +124,16 @@ def _import(
         names = _names(existing, result.machines)
         _merge_stored(store, camp, settings, result.machines, names, known)
         status: dict[str, int] = {"ready": 0, "needs-action": 0, "blocked": 0}
-        records = []
+        encoded = []
         for name, machine in zip(names, result.machines, strict=True):
             machine.name = name
             status[machine.status] += 1
-            records.append(
-                MachineRecord(
-                    name=name,
-                    site=machine.site,
-                    facts_json=machine.facts_json(),
-                    summary=machine.summary_json(),
-                )
-            )
+            encoded.append((name, machine.site, machine.facts_json(), machine.summary_json()))
         # Upsert and discovered -> assessed in one write (Store.upsert_machines then
         # mark_assessed rewrote every row, facts included, a second time).
-        bulk.upsert_assessed(store, camp, records, reason="fleet import")
+        now = utcnow()
+        rows = encoded_rows(camp, encoded, now)
+        bulk.upsert_assessed_rows(store, camp, rows, now, reason="fleet import")
     created = sum(1 for n in names if n not in known)
     return ImportSummary(
         campaign=campaign,

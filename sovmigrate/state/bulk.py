@@ -17,7 +17,7 @@ from typing import Any
 from sovmigrate.errors import StateConflict, UsageError
 from sovmigrate.state import indexes
 from sovmigrate.state.models import Campaign, MachineRecord, Wave
-from sovmigrate.state.store import Store, machine_rows, utcnow, write_facts
+from sovmigrate.state.store import MachineRow, Store, machine_rows, utcnow, write_facts
 
 # States from which joining a wave schedules a machine (as in Store._add_members).
 _SCHEDULABLE = ("discovered", "assessed")
@@ -292,7 +292,14 @@ def upsert_assessed(
     ``machine vars``.
     """
     now = utcnow()
-    rows = machine_rows(campaign, records, now)
+    return upsert_assessed_rows(store, campaign, machine_rows(campaign, records, now), now, reason)
+
+
+def upsert_assessed_rows(
+    store: Store, campaign: Campaign, rows: Sequence[MachineRow], now: str, reason: str
+) -> int:
+    """``upsert_assessed`` of rows already validated (``store.machine_rows``,
+    ``store.encoded_rows``), made at ``now``."""
     with store.db.transaction():
         before = _light(store, campaign)
         names = [r.machine[1] for r in rows]

