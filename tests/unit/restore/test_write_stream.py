@@ -26,3 +26,19 @@ def test_a_file_that_ends_in_zeros_keeps_its_length(tmp_path: Path) -> None:
     out = tmp_path / "fin.bin"
     write_stream([content[:10], content[10:]], out, len(content))
     assert out.stat().st_size == len(content) and out.read_bytes() == content
+
+
+def test_lengths_are_exact_whether_the_file_ends_in_a_hole_or_not(tmp_path: Path) -> None:
+    # The length is set by a truncate only after a trailing hole: every other ending, a
+    # short zero tail after a hole included, must have it from the writes themselves.
+    cases = {
+        "hole-then-short-zeros": [bytes(CHUNK + 10)],
+        "data-then-hole": [b"d" * 5, bytes(2 * CHUNK)],
+        "hole-then-data": [bytes(CHUNK), b"e"],
+        "empty": [],
+    }
+    for name, chunks in cases.items():
+        content = b"".join(chunks)
+        out = tmp_path / name
+        assert write_stream(chunks, out, len(content)) == hashlib.sha256(content).hexdigest()
+        assert out.stat().st_size == len(content) and out.read_bytes() == content, name
