@@ -10,6 +10,7 @@ same messages) from light queries that never read the facts column, and write wi
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,13 +94,36 @@ def machine_summaries(
     store: Store, campaign: Campaign
 ) -> list[tuple[str, str, str | None, str | None]]:
     """(name, state, wave, summary JSON or None) of every machine, by name; no facts read."""
-    rows = store.db.query(
+    select = (
         "SELECT m.name, m.state, w.name, m.summary FROM machines m "
         "LEFT JOIN wave_members wm ON wm.machine_id = m.id "
-        "LEFT JOIN waves w ON w.id = wm.wave_id WHERE m.campaign_id = ? ORDER BY m.name",
+        "LEFT JOIN waves w ON w.id = wm.wave_id WHERE "
+    )
+    if not _most_of_the_store(store, campaign):
+        rows = store.db.query(f"{select}m.campaign_id = ? ORDER BY m.name", (campaign.id,))
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+    # The table read in its own order (``+`` keeps SQLite off the campaign's indexes) and
+    # sorted here: in name order through the index, each row is a B-tree descent of its own
+    # (80,000 machines, in turns: 0.17-0.20 s of CPU instead of 0.26-0.32 s). The same order:
+    # SQLite compares text as UTF-8 bytes, which sort as Python's code points do.
+    rows = store.db.query(f"{select}+m.campaign_id = ?", (campaign.id,))
+    rows.sort(key=_first)
+    return rows  # sqlite3 gives each row as a tuple: no copy
+
+
+_first = operator.itemgetter(0)
+
+
+def _most_of_the_store(store: Store, campaign: Campaign) -> bool:
+    """Whether the campaign holds most of a SQLite store's machines, so that reading the whole
+    table costs less than finding the campaign's rows through an index."""
+    if store.kind != "sqlite":
+        return False
+    row = store.db.one(
+        "SELECT count(*), (SELECT max(rowid) FROM machines) FROM machines WHERE campaign_id = ?",
         (campaign.id,),
     )
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    return bool(row and row[0] and 2 * row[0] >= (row[1] or 0))
 
 
 def _str(value: Any) -> str:

@@ -270,3 +270,24 @@ def test_upsert_assessed_without_vars_keeps_the_machines_vars(
     machine = store.machine(fast, "pc03")
     assert machine.facts == {"key": "k-new"}
     assert machine.vars == {"sovmigrate_mac": "52:54:00:00:00:03"}
+
+
+@pytest.mark.parametrize("others", [2, 40])
+def test_machine_summaries_in_name_order(store: Store, others: int) -> None:
+    """Read through the campaign's index or, in SQLite when the campaign holds most of the
+    store, the whole table sorted in Python: the same rows in the same order either way."""
+    names = ["pc10", "pc9", "Zeta", "alpha", "été", "Ämter", "pc-ü", "日本", "a b", "pc1"]
+    camp = store.campaign("main", create=True)
+    store.upsert_machines(camp, [MachineRecord(n, summary=f"[{n!r}]") for n in names])
+    other = store.campaign("other", create=True)
+    store.upsert_machines(other, [MachineRecord(f"o{i}") for i in range(others)])
+    store.create_wave(camp, "w", ["été", "pc9"])
+    expected = store.db.query(
+        "SELECT m.name, m.state, w.name, m.summary FROM machines m "
+        "LEFT JOIN wave_members wm ON wm.machine_id = m.id "
+        "LEFT JOIN waves w ON w.id = wm.wave_id WHERE m.campaign_id = ? ORDER BY m.name",
+        (camp.id,),
+    )
+    got = bulk.machine_summaries(store, camp)
+    assert [tuple(r) for r in got] == [tuple(r) for r in expected]
+    assert ("pc9", "scheduled", "w", "['pc9']") in got
