@@ -187,8 +187,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _save(store: ResticStore, path: Path) -> dict[str, Any]:
     saved = 0
+    known: dict[str, set[tuple[str, str]]] = {}  # per host: listed once, not per manifest
     for m in manifest_io.read(path):
-        if not m.verified or manifest_store.is_saved(store, m):
+        if not m.verified:
+            continue
+        if m.host not in known:
+            known[m.host] = manifest_store.kept(store, m.host)
+        if manifest_store.is_saved(store, m, known[m.host]):
             continue
         manifest_store.save(store, m)
         saved += 1

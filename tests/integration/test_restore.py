@@ -186,6 +186,18 @@ def test_restore_all_restores_every_planned_user_with_one_restic_run(
         assert {e.sha256 for e in m.entries} <= on_disk
     runs = calls.read_text().splitlines()  # the master key, once for all users
     assert len(runs) == 1 and runs[0].endswith("cat masterkey"), runs
+    # The capture role's "keep the manifests" after a capture that kept them: one listing.
+    calls.unlink()
+    again = subprocess.run(
+        [sys.executable, "-m", "sovmigrate.userstate.restore_main", "save-manifests",
+         "--store", str(captured.store), "--password-file", str(captured.password),
+         str(captured.manifest)],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PATH": f"{wrapper.parent}:{os.environ['PATH']}"},
+    )  # fmt: skip
+    assert again.returncode == 0 and json.loads(again.stdout)["saved"] == 0, again.stderr
+    runs = calls.read_text().splitlines()
+    assert len(runs) == 1 and "snapshots" in runs[0], runs
 
 
 def bad(result: subprocess.CompletedProcess[str], code: int, words: str) -> None:
