@@ -183,10 +183,13 @@ def _pipeline(
                 m = pending.result()
                 pending = pool.submit(scans[index + 1]) if index + 1 < len(scans) else None
                 manifests.append(m)
-                snapshot = _backup_one(store, root, m, options, say, earlier)
+                parent = _parent(m, earlier)
+                snapshot = _backup_one(store, root, m, options, say, parent)
                 if verifying is not None:
                     verifying.result()  # the previous subject's verdict, in order
-                verifying = pool.submit(_finish_one, store, m, snapshot, say, Path(verify_cache))
+                verifying = pool.submit(
+                    _finish_one, store, m, snapshot, say, Path(verify_cache), parent
+                )
             if verifying is not None:
                 verifying.result()
         except BaseException:
@@ -211,8 +214,15 @@ def _open_store(store: ResticStore, host: str) -> list[Snapshot]:
         return [] if store.init_if_absent() else store.snapshots(host=host)
 
 
+def _parent(m: Manifest, earlier: list[Snapshot]) -> str | None:
+    """The last snapshot of this user on this host: restic skips re-reading the files
+    unchanged since, and the verification does not hash them again (verify.py)."""
+    previous = [s for s in earlier if s.tag("sid") == (m.sid or "drive")]
+    return previous[-1].id if previous else None
+
+
 def _backup_one(
-    store: ResticStore, root: Path, m: Manifest, options: Options, say: Log, earlier: list[Snapshot]
+    store: ResticStore, root: Path, m: Manifest, options: Options, say: Log, parent: str | None
 ) -> SnapshotRef | None:
     """Back up one subject; None when it has no file to capture."""
     if not m.entries:
@@ -223,16 +233,18 @@ def _backup_one(
         tags.append(f"wave:{options.wave}")
     if m.name:
         tags.append(f"user:{m.name}")
-    # The last snapshot of this user on this host: restic skips re-reading unchanged files.
-    previous = [s for s in earlier if s.tag("sid") == sid]
-    parent = previous[-1].id if previous else None
     say(f"{m.name or 'drive data'}: backing up {len(m.entries)} files, {m.total_bytes} bytes")
     snapshot_id = store.backup(root, backup_targets(m), host=options.host, tags=tags, parent=parent)
     return SnapshotRef(id=snapshot_id, tags=tags, repository=store.repo)
 
 
 def _finish_one(
-    store: ResticStore, m: Manifest, snapshot: SnapshotRef | None, say: Log, cache: Path
+    store: ResticStore,
+    m: Manifest,
+    snapshot: SnapshotRef | None,
+    say: Log,
+    cache: Path,
+    parent: str | None = None,
 ) -> None:
     """Verify the snapshot against the manifest, then keep the manifest in the store."""
     label = m.name or "drive data"
@@ -241,7 +253,7 @@ def _finish_one(
         manifest_store.save(store, m)  # restore reads what did not migrate from the store
         say(f"{label}: nothing to capture")
         return
-    verdict = verify_snapshot(store, m, snapshot.id, cache)
+    verdict = verify_snapshot(store, m, snapshot.id, cache, parent)
     if not verdict.ok:
         raise OperationFailed(f"capture of {label} not verified: {verdict.summary()}")
     m.snapshot = snapshot

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sovmigrate.errors import OperationFailed, UsageError
+from sovmigrate.errors import OperationFailed, SovmigrateError, UsageError
 from sovmigrate.userstate.manifest import Manifest
 from sovmigrate.userstate.restic_repo import LocalRepository, RepoDamaged, RepoUnreadable
 from sovmigrate.userstate.store import ResticStore, Snapshot, tag_value
@@ -120,6 +120,38 @@ def load_latest(store: ResticStore, host: str, sid: str) -> Manifest | None:
     except OperationFailed:
         return None  # no snapshot found (a wrong password or a dead store raise otherwise)
     return _parse(text, sid)
+
+
+def verified_of(repo: LocalRepository, m: Manifest, snapshot_id: str) -> Manifest | None:
+    """The verified manifest the store keeps for ``m``'s subject and data snapshot
+    ``snapshot_id`` (an earlier capture of that machine); None when there is none or it
+    cannot be read (the caller then proves everything again)."""
+    sid = m.sid or DRIVE
+    wanted = {tag_value(t) for t in ("kind:manifest", f"manifest-sid:{sid}")}
+    try:
+        found = [
+            s
+            for s in repo.snapshots()
+            if s.get("hostname") == m.host
+            and wanted <= set(s.get("tags") or [])
+            and any(_names(t, "data:", snapshot_id) for t in s.get("tags") or [])
+        ]
+        if not found:
+            return None
+        newest = max(found, key=lambda s: _when(str(s.get("time", ""))))
+        content = repo.read_file(newest["id"], "/" + NAME)
+        earlier = None if content is None else _parse(content.decode("utf-8"), sid)
+    except (RepoDamaged, SovmigrateError, UnicodeDecodeError):
+        return None
+    if earlier is None or not earlier.verified or earlier.snapshot is None:
+        return None
+    return earlier if _names(earlier.snapshot.id, "", snapshot_id) else None
+
+
+def _names(tag: str, prefix: str, snapshot_id: str) -> bool:
+    """Does ``tag`` (``prefix`` + a snapshot id, full or cut) name ``snapshot_id``?"""
+    short = tag[len(prefix) :] if tag.startswith(prefix) else ""
+    return len(short) >= 8 and snapshot_id.startswith(short)
 
 
 def _latest_direct(repo: LocalRepository, host: str, tags: list[str], who: str) -> Manifest | None:

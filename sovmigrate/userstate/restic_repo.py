@@ -85,18 +85,23 @@ class _Keys:
 
     def decrypt(self, data: bytes | memoryview, what: str) -> bytes:
         """restic's ``IV || AES-256-CTR ciphertext || Poly1305-AES(ciphertext)``."""
-        if len(data) < _IV + _MAC:
-            raise RepoDamaged(f"{what} is truncated")
-        iv, body, tag = data[:_IV], data[_IV:-_MAC], data[-_MAC:]
-        # Poly1305-AES: the one-time key is r || AES_k(nonce), the nonce being the IV.
-        encryptor = Cipher(algorithms.AES(self.mac_k), modes.ECB()).encryptor()
-        s = encryptor.update(bytes(iv)) + encryptor.finalize()
-        try:
-            Poly1305.verify_tag(self.mac_r + s, bytes(body), bytes(tag))
-        except InvalidSignature:
-            raise RepoDamaged(f"{what}: the MAC does not match (altered data)") from None
+        iv, body = self.check_mac(data, what)
         decryptor = Cipher(algorithms.AES(self.encrypt), modes.CTR(bytes(iv))).decryptor()
         return decryptor.update(bytes(body)) + decryptor.finalize()
+
+    def check_mac(self, data: bytes | memoryview, what: str) -> tuple[bytes, bytes]:
+        """The IV and ciphertext, once the MAC proves them unaltered (nothing decrypted)."""
+        if len(data) < _IV + _MAC:
+            raise RepoDamaged(f"{what} is truncated")
+        iv, body, tag = bytes(data[:_IV]), bytes(data[_IV:-_MAC]), bytes(data[-_MAC:])
+        # Poly1305-AES: the one-time key is r || AES_k(nonce), the nonce being the IV.
+        encryptor = Cipher(algorithms.AES(self.mac_k), modes.ECB()).encryptor()
+        s = encryptor.update(iv) + encryptor.finalize()
+        try:
+            Poly1305.verify_tag(self.mac_r + s, body, tag)
+        except InvalidSignature:
+            raise RepoDamaged(f"{what}: the MAC does not match (altered data)") from None
+        return iv, body
 
 
 def _decompress(data: bytes, what: str) -> bytes:
@@ -249,6 +254,17 @@ class LocalRepository:
         return entries
 
     def blob(self, blob_id: str, what: str) -> bytes:
+        where, data = self._stored(blob_id, what)
+        plain = self.keys.decrypt(data, f"{what} (pack {where.pack[:8]})")
+        return _decompress(plain, what) if where.compressed else plain
+
+    def check_blob(self, blob_id: str, what: str) -> None:
+        """What ``blob`` proves of a stored blob (where the index and its pack's header say,
+        its MAC), without decrypting it: for content a verification already compared."""
+        where, data = self._stored(blob_id, what)
+        self.keys.check_mac(data, f"{what} (pack {where.pack[:8]})")
+
+    def _stored(self, blob_id: str, what: str) -> tuple[_Blob, bytes]:
         where = self._where(blob_id)
         if where is None:
             raise RepoDamaged(f"{what}: blob {blob_id[:8]} is in no index of the store")
@@ -261,8 +277,7 @@ class LocalRepository:
             data = os.pread(f.fileno(), where.length, where.offset)
         if len(data) != where.length:
             raise RepoDamaged(f"{what}: pack {where.pack[:8]} is truncated")
-        plain = self.keys.decrypt(data, f"{what} (pack {where.pack[:8]})")
-        return _decompress(plain, what) if where.compressed else plain
+        return where, data
 
     def tree(self, tree_id: str, where: str) -> list[dict[str, Any]]:
         what = f"the tree of {where or '/'}"
@@ -286,11 +301,21 @@ class SnapshotReader:
         self.snapshot_id = snapshot_id
         self._content: list[str] = []
         self._name = ""
+        self._nodes: list[tuple[Member, str, list[str]]] | None = None
+
+    def _all(self) -> list[tuple[Member, str, list[str]]]:
+        if self._nodes is None:
+            self._nodes = list(self._walk(self.repo.snapshot_tree(self.snapshot_id), ""))
+            self.repo.want_data({b for _, _, content in self._nodes for b in content})
+        return self._nodes
+
+    def files(self) -> dict[str, tuple[int, list[str]]]:
+        """Each file's size and content (its data blobs' ids, in order), by name; trees
+        read, no data."""
+        return {m.name: (m.size, c) for m, _, c in self._all() if m.kind == "file"}
 
     def __iter__(self) -> Iterator[Member]:
-        nodes = list(self._walk(self.repo.snapshot_tree(self.snapshot_id), ""))
-        self.repo.want_data({b for _, _, content in nodes for b in content})
-        for member, content in ((m, c) for m, _, c in nodes):
+        for member, content in ((m, c) for m, _, c in self._all()):
             self._content, self._name = content, member.name
             yield member
         self._content = []

@@ -21,16 +21,26 @@ capture uses.
 Why the store is read back rather than trusting restic's own chunk hashes: a file's SHA-256
 cannot be composed from its chunks', and restic's chunk boundaries cannot be recomputed here
 (its Rabin chunker in Python would cost minutes per GB).
+
+A capture again of a machine (the final one before the wipe, after a first one days
+earlier) stores mostly files restic found unchanged: their content is the very blobs of the
+earlier snapshot (``parent``), which the earlier verification read and hashed. Such a file,
+when the earlier verified manifest gives it the SHA-256 the new manifest gives it, is proven
+by its blobs' MACs (every byte read and authenticated, nothing decrypted or hashed): a
+flipped byte or a deleted pack is still caught. A file whose new hash differs (its content
+changed where restic saw no change) is read and hashed in full, as any other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sovmigrate.errors import OperationFailed
+from sovmigrate.userstate import manifest_store
 from sovmigrate.userstate.manifest import Entry, Manifest
 from sovmigrate.userstate.prefetch import prefetched
 from sovmigrate.userstate.restic_repo import (
@@ -56,6 +66,8 @@ class Verdict:
     damaged: str = ""
     # How the store was read back: "read from the store" (directly) or "through restic dump".
     read: str = ""
+    # Of ``checked``: files proven by the earlier verified snapshot and their blobs' MACs.
+    unchanged: int = 0
 
     @property
     def ok(self) -> bool:
@@ -74,17 +86,24 @@ class Verdict:
                 f"{len(self.unexpected)} not in the manifest (first: {self.unexpected[0]})"
             )
         how = f", {self.read}" if self.read else ""
+        if self.unchanged:
+            how += f", {self.unchanged} unchanged since the last verified capture"
         return ", ".join(parts) or f"{self.checked} files verified{how}"
 
 
 def verify_snapshot(
-    store: ResticStore, manifest: Manifest, snapshot_id: str, cache_dir: Path | None = None
+    store: ResticStore,
+    manifest: Manifest,
+    snapshot_id: str,
+    cache_dir: Path | None = None,
+    parent: str | None = None,
 ) -> Verdict:
     """``cache_dir``: a restic cache only verifications use (a capture's verifications share
-    one, so a remote store's index is fetched once per capture); default: a fresh one."""
+    one, so a remote store's index is fetched once per capture); default: a fresh one.
+    ``parent``: the earlier snapshot of this subject restic backed up against, if any."""
     if cache_dir is None:
         with tempfile.TemporaryDirectory(prefix="sovmigrate-verify-") as fresh:
-            return verify_snapshot(store, manifest, snapshot_id, Path(fresh))
+            return verify_snapshot(store, manifest, snapshot_id, Path(fresh), parent)
     expected = {manifest.volume_path(e): e for e in manifest.entries}
     verdict = Verdict()
     seen: set[str] = set()
@@ -92,8 +111,13 @@ def verify_snapshot(
         with open_snapshot(store, snapshot_id, cache_dir) as source:
             direct = isinstance(source, SnapshotReader)
             verdict.read = "read from the store" if direct else "through restic dump"
-            with prefetched(source, lambda m: _to_hash(m, expected) is not None) as ahead:
-                _compare(ahead, expected, verdict, seen)
+            same: set[str] = set()
+            if isinstance(source, SnapshotReader) and parent:
+                same = _unchanged(source, manifest, expected, parent)
+            with prefetched(
+                source, lambda m: m.name not in same and _to_hash(m, expected) is not None
+            ) as ahead:
+                _compare(ahead, expected, verdict, seen, same)
     except (OperationFailed, RepoDamaged, TarStreamError) as exc:
         # RepoDamaged, or restic's own error through dump (MAC mismatch, pack not found);
         # TarStreamError: the stream ended early. Wrong password or an unreachable store
@@ -111,13 +135,54 @@ def _to_hash(member: Member, expected: dict[str, Entry]) -> Entry | None:
     return wanted if wanted is not None and member.size == wanted.size else None
 
 
+def _unchanged(
+    reader: SnapshotReader, manifest: Manifest, expected: dict[str, Entry], parent: str
+) -> set[str]:
+    """The files of the snapshot proven by ``parent``: same blobs as there, where the parent's
+    verified manifest gave the hash this manifest gives; each of those blobs' MAC checked."""
+    earlier = manifest_store.verified_of(reader.repo, manifest, parent)
+    if earlier is None:
+        return set()
+    try:
+        before = SnapshotReader(reader.repo, parent).files()
+    except RepoDamaged:  # the parent unreadable (forgotten, damaged): everything is read
+        return set()
+    then = {earlier.volume_path(e): e.sha256 for e in earlier.entries}
+    same: set[str] = set()
+    blobs: set[str] = set()
+    for name, (size, content) in reader.files().items():
+        entry = expected.get(name)
+        if (
+            entry is not None
+            and entry.size == size
+            and then.get(name) == entry.sha256
+            and before.get(name) == (size, content)
+        ):
+            same.add(name)
+            blobs.update(content)
+    reader.repo.want_data(blobs)
+    for blob_id in sorted(blobs):
+        reader.repo.check_blob(blob_id, "a file unchanged since the last verified capture")
+    return same
+
+
 def _compare(
-    tar: MemberSource, expected: dict[str, Entry], verdict: Verdict, seen: set[str]
+    tar: MemberSource,
+    expected: dict[str, Entry],
+    verdict: Verdict,
+    seen: set[str],
+    same: AbstractSet[str] = frozenset(),
 ) -> None:
     for member in tar:
         if member.kind == "dir":
             continue
         name = member.name.lstrip("/")
+        if name in same:  # proven by the earlier verification and the MACs (_unchanged)
+            seen.add(name)
+            verdict.checked += 1
+            verdict.unchanged += 1
+            verdict.checked_bytes += member.size
+            continue
         wanted = _to_hash(member, expected)
         if wanted is None:
             if member.kind != "file" or name not in expected:

@@ -24,6 +24,7 @@ from sovmigrate.lab.windisk import build_windows_disk
 from sovmigrate.userstate import manifest_store
 from sovmigrate.userstate.capture import Options, capture
 from sovmigrate.userstate.store import ResticStore
+from sovmigrate.userstate.verify import verify_snapshot
 
 pytestmark = [
     pytest.mark.integration,
@@ -125,3 +126,41 @@ def test_capture_is_not_verified_when_the_store_does_not_give_the_files_back(
     # The faulted user's manifest never reached the store: nothing can restore or wipe it.
     saved = {c.name for c in manifest_store.captured(store, "pc-fault")}
     assert store.victim not in saved
+
+
+def test_a_capture_again_proves_unchanged_files_by_their_macs_and_still_catches_damage(
+    image: Path, tmp_path: Path
+) -> None:
+    """The machine captured again (the final capture before the wipe): files restic found
+    unchanged are proven by the earlier verified snapshot and their blobs' MACs, not hashed
+    again; a byte flipped since in one of those earlier packs, or a new hash for the same
+    blobs, still fails the capture."""
+    password = tmp_path / "pw"
+    password.write_text("s3cret\n")
+    store = ResticStore(str(tmp_path / "store"), password)
+    first = capture(image, store, Options(host="pc-again"))
+    said: list[str] = []
+    again = capture(image, store, Options(host="pc-again"), log=said.append)
+    for m in (m for m in again if m.entries):
+        line = next(s for s in said if s.startswith(f"{m.name or 'drive data'}: snapshot"))
+        n = len(m.entries)
+        assert f"{n} files verified, read from the store, {n} unchanged since" in line, line
+    # Same blobs as the verified parent, but the manifest now gives another hash (content
+    # changed where restic saw no change): read and hashed in full, found different.
+    user = max(again, key=lambda m: m.total_bytes)
+    parent = next(m for m in first if m.sid == user.sid).snapshot
+    assert user.snapshot is not None and parent is not None
+    user.entries[0].sha256 = "0" * 64
+    verdict = verify_snapshot(store, user, user.snapshot.id, parent=parent.id)
+    assert verdict.different == [user.volume_path(user.entries[0])]
+    assert verdict.unchanged == len(user.entries) - 1
+    # A byte flipped in the first capture's largest pack: the next capture must say so.
+    packs = [p for p in Path(store.repo, "data").glob("*/*") if p.is_file()]
+    biggest = max(packs, key=lambda p: p.stat().st_size)
+    with biggest.open("r+b") as f:
+        f.seek(biggest.stat().st_size // 3)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0x01]))
+    with pytest.raises(OperationFailed, match="not verified: the store is damaged"):
+        capture(image, store, Options(host="pc-again"))
