@@ -160,9 +160,7 @@ def _unchanged(
         ):
             same.add(name)
             blobs.update(content)
-    reader.repo.want_data(blobs)
-    for blob_id in sorted(blobs):
-        reader.repo.check_blob(blob_id, "a file unchanged since the last verified capture")
+    reader.repo.check_blobs(blobs, "a file unchanged since the last verified capture")
     return same
 
 
