@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,20 +128,15 @@ def verified_of(repo: LocalRepository, m: Manifest, snapshot_id: str) -> Manifes
     ``snapshot_id`` (an earlier capture of that machine); None when there is none or it
     cannot be read (the caller then proves everything again)."""
     sid = m.sid or DRIVE
-    wanted = {tag_value(t) for t in ("kind:manifest", f"manifest-sid:{sid}")}
+    wanted = [tag_value(t) for t in ("kind:manifest", f"manifest-sid:{sid}")]
     try:
-        found = [
-            s
-            for s in repo.snapshots()
-            if s.get("hostname") == m.host
-            and wanted <= set(s.get("tags") or [])
-            and any(_names(t, "data:", snapshot_id) for t in s.get("tags") or [])
-        ]
-        if not found:
-            return None
-        newest = max(found, key=lambda s: _when(str(s.get("time", ""))))
-        content = repo.read_file(newest["id"], "/" + NAME)
-        earlier = None if content is None else _parse(content.decode("utf-8"), sid)
+        earlier = _latest_direct(
+            repo,
+            m.host,
+            wanted,
+            sid,
+            also=lambda tags: any(_names(t, "data:", snapshot_id) for t in tags),
+        )
     except (RepoDamaged, SovmigrateError, UnicodeDecodeError):
         return None
     if earlier is None or not earlier.verified or earlier.snapshot is None:
@@ -154,12 +150,21 @@ def _names(tag: str, prefix: str, snapshot_id: str) -> bool:
     return len(short) >= 8 and snapshot_id.startswith(short)
 
 
-def _latest_direct(repo: LocalRepository, host: str, tags: list[str], who: str) -> Manifest | None:
-    """What ``restic dump --host H --tag T latest /NAME`` gives: the newest such snapshot."""
+def _latest_direct(
+    repo: LocalRepository,
+    host: str,
+    tags: list[str],
+    who: str,
+    also: Callable[[list[str]], bool] = lambda _tags: True,
+) -> Manifest | None:
+    """What ``restic dump --host H --tag T latest /NAME`` gives: the newest such snapshot
+    (``also``: a further test of its tags)."""
     found = [
         s
         for s in repo.snapshots()
-        if s.get("hostname") == host and set(tags) <= set(s.get("tags") or [])
+        if s.get("hostname") == host
+        and set(tags) <= set(s.get("tags") or [])
+        and also(list(s.get("tags") or []))
     ]
     if not found:
         return None
