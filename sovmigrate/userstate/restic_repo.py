@@ -86,8 +86,8 @@ class _Keys:
     def decrypt(self, data: bytes | memoryview, what: str) -> bytes:
         """restic's ``IV || AES-256-CTR ciphertext || Poly1305-AES(ciphertext)``."""
         iv, body = self.check_mac(data, what)
-        decryptor = Cipher(algorithms.AES(self.encrypt), modes.CTR(bytes(iv))).decryptor()
-        return decryptor.update(bytes(body)) + decryptor.finalize()
+        decryptor = Cipher(algorithms.AES(self.encrypt), modes.CTR(iv)).decryptor()
+        return decryptor.update(body) + decryptor.finalize()
 
     def check_mac(self, data: bytes | memoryview, what: str) -> tuple[bytes, bytes]:
         """The IV and ciphertext, once the MAC proves them unaltered (nothing decrypted)."""
@@ -314,17 +314,21 @@ class SnapshotReader:
         self._content: list[str] = []
         self._name = ""
         self._nodes: list[tuple[Member, str, list[str]]] | None = None
+        self._located = False
 
-    def _all(self) -> list[tuple[Member, str, list[str]]]:
+    def _all(self, locate: bool = True) -> list[tuple[Member, str, list[str]]]:
         if self._nodes is None:
             self._nodes = list(self._walk(self.repo.snapshot_tree(self.snapshot_id), ""))
+        if locate and not self._located:  # one pass over the index for all its data blobs
             self.repo.want_data({b for _, _, content in self._nodes for b in content})
+            self._located = True
         return self._nodes
 
-    def files(self) -> dict[str, tuple[int, list[str]]]:
+    def files(self, locate: bool = True) -> dict[str, tuple[int, list[str]]]:
         """Each file's size and content (its data blobs' ids, in order), by name; trees
-        read, no data."""
-        return {m.name: (m.size, c) for m, _, c in self._all() if m.kind == "file"}
+        read, no data. ``locate=False``: the blobs are not looked up in the index either
+        (a snapshot whose content is only compared, never read)."""
+        return {m.name: (m.size, c) for m, _, c in self._all(locate) if m.kind == "file"}
 
     def __iter__(self) -> Iterator[Member]:
         for member, content in ((m, c) for m, _, c in self._all()):

@@ -144,7 +144,7 @@ def _unchanged(
     if earlier is None:
         return set()
     try:
-        before = SnapshotReader(reader.repo, parent).files()
+        before = SnapshotReader(reader.repo, parent).files(locate=False)
     except RepoDamaged:  # the parent unreadable (forgotten, damaged): everything is read
         return set()
     then = {earlier.volume_path(e): e.sha256 for e in earlier.entries}
